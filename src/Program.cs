@@ -1,0 +1,1 @@
+return Appliance.Cli.CommandLine.Run(args);
