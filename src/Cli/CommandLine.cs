@@ -1,11 +1,58 @@
 namespace Appliance.Cli;
 
-/// <summary>Dispatches the appliance's verbs.</summary>
+/// <summary>Dispatches <c>appliance VERB ...</c> to the verb that handles it.</summary>
 public static class CommandLine
 {
-    public static int Run(string[] args)
+    /// <summary>Exit code for a command line that names no known verb or has bad options.</summary>
+    public const int UsageError = 64; // EX_USAGE, sysexits.h
+
+    /// <summary>Every verb of the binary. Add one line per verb.</summary>
+    public static IReadOnlyList<IVerb> CreateVerbs() =>
+    [
+        new VersionVerb(),
+    ];
+
+    public static int Run(string[] args) => Run(args, new VerbContext(Console.Out, Console.Error));
+
+    public static int Run(IReadOnlyList<string> args, VerbContext context)
     {
-        Console.Out.WriteLine("appliance");
+        var verbs = CreateVerbs();
+        if (args.Count == 0 || args[0] is "help" or "--help" or "-h")
+            return Help(verbs, args.Skip(1).ToArray(), context);
+
+        // Longest match first, so "ipvs list" wins over a verb named "ipvs".
+        foreach (var verb in verbs.OrderByDescending(v => v.Name.Count(c => c == ' ')))
+        {
+            var words = verb.Name.Split(' ');
+            if (args.Count >= words.Length && words.Select((w, i) => w == args[i]).All(x => x))
+                return verb.Run(args.Skip(words.Length).ToArray(), context);
+        }
+
+        context.Error.WriteLine($"appliance: unknown verb '{string.Join(' ', args)}'; try 'appliance help'");
+        return UsageError;
+    }
+
+    private static int Help(IReadOnlyList<IVerb> verbs, string[] topic, VerbContext context)
+    {
+        if (topic.Length > 0)
+        {
+            var name = string.Join(' ', topic);
+            var verb = verbs.FirstOrDefault(v => v.Name == name);
+            if (verb is null)
+            {
+                context.Error.WriteLine($"appliance help: no verb named '{name}'");
+                return UsageError;
+            }
+            context.Out.WriteLine($"{verb.Summary}\n\nusage: {verb.Usage}");
+            return 0;
+        }
+
+        context.Out.WriteLine("appliance - load-balancer director (VRRP, IPVS, serial heartbeat, connection sync)\n");
+        context.Out.WriteLine("usage: appliance VERB [ARGS]\n\nverbs:");
+        var width = verbs.Max(v => v.Name.Length) + 2;
+        foreach (var verb in verbs.OrderBy(v => v.Name, StringComparer.Ordinal))
+            context.Out.WriteLine($"  {verb.Name.PadRight(width)}{verb.Summary}");
+        context.Out.WriteLine($"  {"help [VERB]".PadRight(width)}this text, or the usage of one verb");
         return 0;
     }
 }
