@@ -572,12 +572,12 @@ internal sealed class ConfigModelBuilder
         var isMark = Has(s, "fwmark") && !Has(s, "address");
         if (isMark)
         {
-            family = Choice(s, "family", [("inet", AddressFamily.InterNetwork), ("inet6", AddressFamily.InterNetworkV6)], AddressFamily.InterNetwork);
+            family = Choice(s, "ip_family", [("inet", AddressFamily.InterNetwork), ("inet6", AddressFamily.InterNetworkV6)], AddressFamily.InterNetwork);
             foreach (var k in new[] { "port", "protocol" })
                 if (Has(s, k)) Error(KeyLine(s, k), $"{k}: a fwmark service matches packets by their mark; {k} does not apply (set it in the rule that marks them)");
         }
-        else if (Has(s, "family"))
-            Error(KeyLine(s, "family"), "family applies only to fwmark services; an address service takes the family of its address");
+        else if (Has(s, "ip_family"))
+            Error(KeyLine(s, "ip_family"), "ip_family applies only to fwmark services; an address service takes the family of its address");
 
         var protocol = Choice(s, "protocol", [("TCP", ServiceProtocol.Tcp), ("UDP", ServiceProtocol.Udp), ("SCTP", ServiceProtocol.Sctp)], ServiceProtocol.Tcp);
         var persistence = Duration(s, "persistence_timeout", Second, Second, TimeSpan.Zero, TimeSpan.FromDays(365), TimeSpan.Zero);
@@ -719,7 +719,8 @@ internal sealed class ConfigModelBuilder
     {
         if (!Has(r, "address")) Missing(r, "address");
         var address = Address(r, "address");
-        if (address is not null && address.AddressFamily != family)
+        // IPVS mixes families only for tunnelled destinations (the outer header carries the real server's family).
+        if (address is not null && address.AddressFamily != family && kind != ForwardingMethod.Tunnel)
             Error(KeyLine(r, "address"), $"address: real server {address} is {Values.FamilyName(address.AddressFamily)} but [virtual_server {r.Parent!.Name}] is {Values.FamilyName(family)}");
         var port = Int(r, "port", 0, 65535, vsPort);
         if (!isMark && kind != ForwardingMethod.Nat && Has(r, "port") && port != vsPort)
@@ -771,9 +772,11 @@ internal sealed class ConfigModelBuilder
         }
         var delayLoop = Duration(s, "delay_loop", Second, Milli, TimeSpan.FromMilliseconds(100), TimeSpan.FromDays(1), TimeSpan.FromSeconds(60));
         var connectTimeout = Duration(s, "connect_timeout", Second, Milli, TimeSpan.FromMilliseconds(10), TimeSpan.FromHours(1), TimeSpan.FromSeconds(5));
-        var retry = Int(s, "retry", 0, 100, 1);
+        // keepalived's defaults: 1 retry, 3 for DNS_CHECK, none for MISC_CHECK (keepalived.conf(5)).
+        var retry = Int(s, "retry", 0, 100, kind switch { HealthCheckKind.DnsCheck => 3, HealthCheckKind.MiscCheck => 0, _ => 1 });
         var delayBeforeRetry = Duration(s, "delay_before_retry", Second, Milli, TimeSpan.Zero, TimeSpan.FromHours(1), Second);
-        var warmup = Duration(s, "warmup", Second, Milli, TimeSpan.Zero, TimeSpan.FromHours(1), TimeSpan.Zero);
+        // A random delay of up to warmup before the first check spreads checks out; keepalived defaults it to delay_loop.
+        var warmup = Duration(s, "warmup", Second, Milli, TimeSpan.Zero, TimeSpan.FromHours(1), delayLoop);
         var rise = Int(s, "rise", 1, 100, 1);
         var fall = Int(s, "fall", 1, 100, 1);
         var connectIp = Address(s, "connect_ip");
@@ -795,7 +798,7 @@ internal sealed class ConfigModelBuilder
             if (!ok) Error(KeyLine(s, "status_code"), $"status_code: '{item}' is not an HTTP status 100-599 or a range such as 200-299");
             else codes.Add(new StatusCodeRange((int)a, (int)last));
         }
-        if (codes.Count == 0) codes.Add(new StatusCodeRange(200, 200));
+        if (codes.Count == 0) codes.Add(new StatusCodeRange(200, 299)); // keepalived: any 2xx
 
         var host = Str(s, "virtualhost");
         if (host is not null && host.Any(c => c <= ' ' || c == 0x7F || c == '/'))

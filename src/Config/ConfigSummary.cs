@@ -26,7 +26,7 @@ internal static class ConfigSummary
             if (vi.TrackInterfaces.Count > 0) sb.Append($"  track interfaces: {string.Join(", ", vi.TrackInterfaces)}\n");
             if (vi.UnicastPeers.Count > 0)
                 sb.Append($"  unicast peers: {string.Join(", ", vi.UnicastPeers)}{(vi.UnicastSource is null ? "" : $" from {vi.UnicastSource}")}\n");
-            sb.Append($"  gratuitous ARP/NA: {vi.Garp.MasterRepeat} after becoming master, again after {Values.Format(vi.Garp.MasterDelay)}");
+            sb.Append($"  gratuitous ARP/NA: {vi.Garp.MasterRepeat} on becoming master{(vi.Garp.MasterDelay > TimeSpan.Zero ? $", {vi.Garp.MasterRepeat} more after {Values.Format(vi.Garp.MasterDelay)}" : "")}");
             sb.Append(vi.Garp.MasterRefresh > TimeSpan.Zero ? $", refresh every {Values.Format(vi.Garp.MasterRefresh)} x{vi.Garp.MasterRefreshRepeat}\n" : "\n");
             var n = vi.Notify;
             foreach (var (name, cmd) in new[] { ("master", n.Master), ("backup", n.Backup), ("fault", n.Fault), ("stop", n.Stop), ("any", n.Any) })
@@ -67,9 +67,18 @@ internal static class ConfigSummary
         if (!s.Enabled) sb.Append("connection sync: off\n");
         else
         {
-            sb.Append($"connection sync: on {s.Interface}, syncid {Opt(s.SyncId)}, group {(s.MulticastGroup?.ToString() ?? "derived")}:{Opt(s.MulticastPort)} ttl {Opt(s.MulticastTtl)}");
-            sb.Append($", maxlen {Opt(s.MaxLength)}, threshold {Opt(s.Threshold)}/{Opt(s.Period)}, refresh {(s.RefreshPeriod is { } r ? Values.Format(r) : "derived")}, retries {Opt(s.Retries)}");
-            sb.Append($", preempt waits for sync up to {Values.Format(s.PreemptWaitMax)}\n");
+            var set = new List<string>();
+            if (s.SyncId is { } id) set.Add($"syncid {id}");
+            if (s.MulticastGroup is { } grp) set.Add($"group {grp}");
+            if (s.MulticastPort is { } port) set.Add($"port {port}");
+            if (s.MulticastTtl is { } ttl) set.Add($"ttl {ttl}");
+            if (s.MaxLength is { } len) set.Add($"maxlen {len}");
+            if (s.Threshold is { } th) set.Add($"threshold {th}");
+            if (s.Period is { } per) set.Add($"period {per}");
+            if (s.RefreshPeriod is { } r) set.Add($"refresh {Values.Format(r)}");
+            if (s.Retries is { } re) set.Add($"retries {re}");
+            sb.Append($"connection sync: on {s.Interface}{(set.Count > 0 ? ", " + string.Join(", ", set) : "")}, other settings derived at start");
+            sb.Append($"; preempt waits for sync up to {Values.Format(s.PreemptWaitMax)}\n");
         }
 
         var h = c.SerialHeartbeat;

@@ -54,7 +54,7 @@ internal static class Schema
         ],
         VirtualServer =>
         [
-            "address", "port", "protocol", "fwmark", "family", "lb_algo", "sched_flags", "lb_kind",
+            "address", "port", "protocol", "fwmark", "ip_family", "lb_algo", "sched_flags", "lb_kind",
             "tun_type", "tun_port", "tun_flags", "persistence_timeout", "persistence_granularity", "ops",
             "quorum", "hysteresis", "quorum_up", "quorum_down", "sorry_server", "sorry_server_inhibit", "alpha", "omega",
             .. CheckKeys,
