@@ -1,4 +1,4 @@
-using System.Globalization;
+using System.Collections.Immutable;
 using System.Net;
 using System.Net.Sockets;
 using Appliance.Config.Ini;
@@ -58,13 +58,24 @@ internal sealed class ConfigModelBuilder
             var named = Schema.NamedTypes.Contains(type);
             if (!Schema.AllTypes.Contains(type))
             {
-                var line = FirstLine(typeSection);
                 var hint = Suggest.Closest(type, Schema.AllTypes);
-                Error(line, $"unknown section type [{typeSection.Key}]" + (hint is null ? $"; known: {string.Join(", ", Schema.AllTypes)}" : $"; did you mean [{hint}]?"));
+                var message = $"unknown section type [{typeSection.Key}]" + (hint is null ? $"; known: {string.Join(", ", Schema.AllTypes)}" : $"; did you mean [{hint}]?");
+                // One error per header written: [typo a] and [typo b] are two places to fix.
+                var lines = new SortedSet<int>();
+                if (_root.TryGetIniLocation(typeSection.Path, out _, out var bare)) lines.Add(bare);
+                foreach (var child in typeSection.GetChildren())
+                    if (child.Value is null && _root.TryGetIniLocation(child.Path, out _, out var at)) lines.Add(at);
+                if (lines.Count == 0) lines.Add(FirstLine(typeSection));
+                foreach (var line in lines) Error(line, message);
                 continue;
             }
             var direct = new Sec(type, null, LineOf(typeSection.Path));
             var headerReported = false;
+            if (named && _root.TryGetIniLocation(typeSection.Path, out _, out _))
+            {
+                Error(direct.Line, $"[{type}] needs a name, for example [{type} {ExampleName(type)}]");
+                headerReported = true;
+            }
             foreach (var child in typeSection.GetChildren().OrderBy(c => LineOf(c.Path)))
             {
                 if (child.Value is not null)
@@ -241,7 +252,7 @@ internal sealed class ConfigModelBuilder
         return fallback;
     }
 
-    private T Choice<T>(Sec s, string key, (string Name, T Value)[] choices, T fallback)
+    private T Choice<T>(Sec s, string key, ImmutableArray<(string Name, T Value)> choices, T fallback)
     {
         var text = Str(s, key);
         if (text is null) return fallback;
@@ -521,7 +532,7 @@ internal sealed class ConfigModelBuilder
         }
     }
 
-    private static readonly (string, Scheduler)[] Schedulers =
+    private static readonly ImmutableArray<(string, Scheduler)> Schedulers =
     [
         ("rr", Scheduler.Rr), ("wrr", Scheduler.Wrr), ("lc", Scheduler.Lc), ("wlc", Scheduler.Wlc), ("lblc", Scheduler.Lblc),
         ("lblcr", Scheduler.Lblcr), ("dh", Scheduler.Dh), ("sh", Scheduler.Sh), ("sed", Scheduler.Sed), ("nq", Scheduler.Nq),
@@ -743,7 +754,7 @@ internal sealed class ConfigModelBuilder
         return new RealServer(r.Name!, address, port, weight, upper, lower, inhibit, kind, tunnel, check);
     }
 
-    private static readonly (string, HealthCheckKind)[] CheckKinds =
+    private static readonly ImmutableArray<(string, HealthCheckKind)> CheckKinds =
     [
         ("none", HealthCheckKind.None), ("TCP_CHECK", HealthCheckKind.TcpCheck), ("HTTP_GET", HealthCheckKind.HttpGet),
         ("SSL_GET", HealthCheckKind.SslGet), ("MISC_CHECK", HealthCheckKind.MiscCheck), ("DNS_CHECK", HealthCheckKind.DnsCheck),
@@ -874,7 +885,7 @@ internal sealed class ConfigModelBuilder
     }
 
     /// <summary>Speeds termios can set (asm-generic/termbits.h B* constants).</summary>
-    internal static readonly int[] BaudRates =
+    internal static readonly ImmutableArray<int> BaudRates =
         [1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200, 230400, 460800, 500000, 576000, 921600, 1000000, 1152000, 1500000, 2000000, 2500000, 3000000, 3500000, 4000000];
 
     private int Baud(Sec s, int fallback)

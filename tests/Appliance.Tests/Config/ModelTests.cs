@@ -104,6 +104,20 @@ public class ModelTests
     }
 
     [Fact]
+    public void Each_unknown_section_header_is_reported()
+    {
+        var text = Valid + "[vrrp_instanse A]\n[vrrp_instanse B]\n";
+        var r = Load(text);
+        Assert.Equal([LineOf(text, "[vrrp_instanse A]"), LineOf(text, "[vrrp_instanse B]")], r.Errors.Select(e => e.Line));
+    }
+
+    [Fact]
+    public void Empty_named_section_without_name_is_reported()
+    {
+        OneError(Valid + "[vrrp_instance]\n", "[vrrp_instance]\n".TrimEnd(), "[vrrp_instance] needs a name");
+    }
+
+    [Fact]
     public void Named_section_without_name_and_singleton_with_name_are_errors()
     {
         OneError(Valid + "[real_server]\naddress = 198.51.100.13\n", "[real_server]", "[real_server] needs a name, for example [real_server web1]");
