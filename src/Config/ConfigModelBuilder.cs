@@ -94,7 +94,11 @@ internal sealed class ConfigModelBuilder
                     var line = LineOf(child.Path);
                     if (!named)
                     {
+                        // Report the name, then read the section as if it had none, so its keys are still checked.
                         Error(line, $"[{type} {child.Key}]: [{type}] takes no name; write [{type}]");
+                        direct = new Sec(type, null, line);
+                        foreach (var (entry, at) in child.GetChildren().Where(e => e.Value is not null).Select(e => (e, LineOf(e.Path))).OrderBy(e => e.Item2))
+                            AddValue(direct, entry.Key.ToLowerInvariant(), entry.Value!, at);
                         continue;
                     }
                     var sec = new Sec(type, child.Key, line);

@@ -103,7 +103,7 @@ public sealed class CheckConfigVerbTests : IDisposable
 
         (code, _, e) = Invoke("check-config", _dir);
         Assert.Equal(2, code);
-        Assert.StartsWith($"{_dir}: cannot read the configuration:", e);
+        Assert.Equal($"{_dir}: cannot read the configuration: it is a directory\n", e);
     }
 
     [Fact]

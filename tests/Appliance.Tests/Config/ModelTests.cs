@@ -122,6 +122,10 @@ public class ModelTests
     {
         OneError(Valid + "[real_server]\naddress = 198.51.100.13\n", "[real_server]", "[real_server] needs a name, for example [real_server web1]");
         OneError(Valid + "[watchdog main]\ntimeout = 2\n", "[watchdog main]", "[watchdog main]: [watchdog] takes no name; write [watchdog]");
+        // Its keys are still checked.
+        var r = Load(Valid + "[watchdog main]\ntimeout = 99\n");
+        Assert.Equal(2, r.Errors.Count);
+        Assert.Contains("timeout: 99 is out of range", r.Errors[1].Message);
     }
 
     [Theory]
