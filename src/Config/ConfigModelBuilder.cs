@@ -71,7 +71,8 @@ internal sealed class ConfigModelBuilder
             }
             var direct = new Sec(type, null, LineOf(typeSection.Path));
             var headerReported = false;
-            if (named && _root.TryGetIniLocation(typeSection.Path, out _, out _))
+            var present = _root.TryGetIniLocation(typeSection.Path, out _, out _);
+            if (named && present)
             {
                 Error(direct.Line, $"[{type}] needs a name, for example [{type} {ExampleName(type)}]");
                 headerReported = true;
@@ -94,8 +95,11 @@ internal sealed class ConfigModelBuilder
                     var line = LineOf(child.Path);
                     if (!named)
                     {
-                        // Report the name, then read the section as if it had none, so its keys are still checked.
+                        // Report the name, then read the section as if it had none, so its keys are still
+                        // checked (unless a proper [type] exists too: that one counts).
                         Error(line, $"[{type} {child.Key}]: [{type}] takes no name; write [{type}]");
+                        if (present) continue;
+                        present = true;
                         direct = new Sec(type, null, line);
                         foreach (var (entry, at) in child.GetChildren().Where(e => e.Value is not null).Select(e => (e, LineOf(e.Path))).OrderBy(e => e.Item2))
                             AddValue(direct, entry.Key.ToLowerInvariant(), entry.Value!, at);
@@ -108,7 +112,7 @@ internal sealed class ConfigModelBuilder
                     list.Add(sec);
                 }
             }
-            if (!named && (direct.Values.Count > 0 || _root.TryGetIniLocation(typeSection.Path, out _, out _))) list.Add(direct);
+            if (!named && present) list.Add(direct);
             else if (named && list.Count == 0 && !headerReported) continue;
             list.Sort((a, b) => a.Line.CompareTo(b.Line));
             byType[type] = list;

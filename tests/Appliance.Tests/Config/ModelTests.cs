@@ -126,6 +126,9 @@ public class ModelTests
         var r = Load(Valid + "[watchdog main]\ntimeout = 99\n");
         Assert.Equal(2, r.Errors.Count);
         Assert.Contains("timeout: 99 is out of range", r.Errors[1].Message);
+        // A named [global] is reported once, not also as a missing [global].
+        var text = Valid.Replace("[global]", "[global main]");
+        OneError(text, "[global main]", "[global main]: [global] takes no name; write [global]");
     }
 
     [Theory]
