@@ -680,7 +680,9 @@ internal sealed class ConfigModelBuilder
         if (Str(s, "sorry_server") is { } sorryText)
         {
             var words = sorryText.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries);
-            if (words.Length != 2 || !Values.TryAddress(words[0], out var sa, out var problem) | !Values.TryInt(words.Length == 2 ? words[1] : "", 0, 65535, out var sp, out var portProblem))
+            IPAddress? sa = null;
+            long sp = 0;
+            if (words.Length != 2 || !Values.TryAddress(words[0], out sa, out _) || !Values.TryInt(words[1], 0, 65535, out sp, out _))
                 Error(KeyLine(s, "sorry_server"), $"sorry_server: '{sorryText}' is not 'ADDRESS PORT'");
             else if (sa.AddressFamily != family)
                 Error(KeyLine(s, "sorry_server"), $"sorry_server: {sa} is {Values.FamilyName(sa.AddressFamily)} but the service is {Values.FamilyName(family)}");
