@@ -632,7 +632,7 @@ internal sealed class ConfigModelBuilder
             if (flag == SchedulerFlags.None)
                 Error(KeyLine(s, "sched_flags"), $"sched_flags: '{f}' is not one of sh-fallback, sh-port, mh-fallback, mh-port");
             else if (scheduler != (flag is SchedulerFlags.ShFallback or SchedulerFlags.ShPort ? Scheduler.Sh : Scheduler.Mh))
-                Error(KeyLine(s, "sched_flags"), $"sched_flags: {f} applies to the {f[..2].ToLowerInvariant()} scheduler, but lb_algo is {scheduler.ToString().ToLowerInvariant()}");
+                Error(KeyLine(s, "sched_flags"), $"sched_flags: {f} applies to the {f[..2].ToLowerInvariant()} scheduler, but lb_algo is {scheduler.KernelName()}");
             else flags |= flag;
         }
 
@@ -668,7 +668,7 @@ internal sealed class ConfigModelBuilder
         }
         var ops = Bool(s, "ops", false);
         if (ops && !isMark && protocol != ServiceProtocol.Udp)
-            Error(KeyLine(s, "ops"), $"ops: one-packet scheduling applies to UDP only; the kernel ignores it for {protocol.ToString().ToUpperInvariant()}");
+            Error(KeyLine(s, "ops"), $"ops: one-packet scheduling applies to UDP only; the kernel ignores it for {protocol.Name()}");
 
         var quorum = Int(s, "quorum", 1, int.MaxValue, 1);
         var hysteresis = Int(s, "hysteresis", 0, int.MaxValue, 0);
@@ -781,7 +781,7 @@ internal sealed class ConfigModelBuilder
         _ => null,
     };
 
-    private static string KindName(HealthCheckKind k) => CheckKinds.First(c => c.Item2 == k).Item1;
+    private static string KindName(HealthCheckKind k) => k.Name();
 
     private HealthCheck BuildCheck(Sec s, bool applicabilityKnown)
     {
