@@ -777,8 +777,10 @@ internal sealed class ConfigModelBuilder
             Error(KeyLine(r, "lthreshold"), $"lthreshold {lower} is above uthreshold {upper}");
         var inhibit = Bool(r, "inhibit_on_failure", false);
         var check = BuildCheck(r, applicabilityKnown: true);
+        var up = Command(r, "notify_up");
+        var down = Command(r, "notify_down");
         if (address is null) return null;
-        return new RealServer(r.Name!, address, port, weight, upper, lower, inhibit, kind, tunnel, check);
+        return new RealServer(r.Name!, address, port, weight, upper, lower, inhibit, kind, tunnel, check, up, down);
     }
 
     private static readonly ImmutableArray<(string, HealthCheckKind)> CheckKinds =

@@ -59,6 +59,8 @@ internal static class ConfigSummary
                 if (rs.UpperThreshold > 0 || rs.LowerThreshold > 0) sb.Append($", thresholds {rs.LowerThreshold}-{rs.UpperThreshold}");
                 if (rs.InhibitOnFailure) sb.Append(", inhibit on failure");
                 sb.Append($", {Check(rs.Check)}\n");
+                if (rs.NotifyUp is not null) sb.Append($"    notify up: {rs.NotifyUp}\n");
+                if (rs.NotifyDown is not null) sb.Append($"    notify down: {rs.NotifyDown}\n");
             }
         }
 

@@ -59,7 +59,7 @@ internal static class Schema
             "quorum", "hysteresis", "quorum_up", "quorum_down", "sorry_server", "sorry_server_inhibit", "alpha", "omega",
             .. CheckKeys,
         ],
-        RealServer => ["virtual_server", "address", "port", "weight", "uthreshold", "lthreshold", "inhibit_on_failure", .. CheckKeys],
+        RealServer => ["virtual_server", "address", "port", "weight", "uthreshold", "lthreshold", "inhibit_on_failure", "notify_up", "notify_down", .. CheckKeys],
         Ipvs => ["timeout_tcp", "timeout_tcpfin", "timeout_udp"],
         Sync =>
         [

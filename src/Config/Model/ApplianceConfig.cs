@@ -138,7 +138,9 @@ public sealed record RealServer(
     bool InhibitOnFailure,
     ForwardingMethod Forwarding,
     TunnelSettings? Tunnel,
-    HealthCheck Check)
+    HealthCheck Check,
+    string? NotifyUp,
+    string? NotifyDown)
 {
     public override string ToString() => Address.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{Address}]:{Port}" : $"{Address}:{Port}";
 }
