@@ -42,6 +42,16 @@ internal sealed class ConfigModelBuilder
 
     public IReadOnlyList<ConfigError> Errors => _errors;
 
+    public IReadOnlyList<ConfigError> Warnings => _warnings;
+
+    private readonly List<ConfigError> _warnings = [];
+
+    /// <summary>
+    /// The serial key printed in rootfs/etc/appliance/factory.ini, so that the factory default
+    /// validates. Every box ships it: check-config warns until it is changed.
+    /// </summary>
+    internal const string FactorySerialKey = "factory-key-change-me-0123456789";
+
     private void Error(int line, string message) => _errors.Add(new ConfigError(_file, line, message));
 
     private int LineOf(string key) => _root.TryGetIniLocation(key, out _, out var line) ? line : 1;
@@ -954,6 +964,8 @@ internal sealed class ConfigModelBuilder
             if (bytes < 16) Error(line, $"key: the shared key is {bytes} bytes; use at least 16 (for example the output of 'openssl rand -hex 16')");
             else if (bytes > 1024) Error(line, $"key: the shared key is {bytes} bytes; at most 1024 are accepted");
             else key = new Secret(text);
+            if (text == FactorySerialKey)
+                _warnings.Add(new ConfigError(_file, line, "key: this is the factory default key, the same on every box; set your own on both directors (openssl rand -hex 16)"));
         }
         else if (enabled)
             Error(s.Line, absent

@@ -99,6 +99,17 @@ public class SubsystemTests
     }
 
     [Fact]
+    public void Only_the_factory_key_draws_a_warning()
+    {
+        Assert.Empty(Load(Valid).Warnings!);
+        var r = Load(Valid.Replace($"key = {Key}", $"key = {ConfigModelBuilder.FactorySerialKey}"));
+        Assert.NotNull(r.Config);
+        var w = Assert.Single(r.Warnings!);
+        Assert.Equal(LineOf(Valid, "key ="), w.Line);
+        Assert.DoesNotContain(ConfigModelBuilder.FactorySerialKey, w.Message);
+    }
+
+    [Fact]
     public void Secret_equality_compares_content()
     {
         Assert.Equal(new Secret("abc"), new Secret("abc"));
