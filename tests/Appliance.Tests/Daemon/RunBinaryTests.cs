@@ -33,7 +33,13 @@ public sealed class RunBinaryTests : IDisposable
 
         public Daemon(params string[] args)
         {
-            var psi = new ProcessStartInfo(Repo.Binary) { RedirectStandardError = true, RedirectStandardOutput = true };
+            // A process inherits ignored signals, and a non-interactive shell starts background
+            // jobs with SIGINT ignored (POSIX); .NET then leaves SIGINT ignored too. `env
+            // --default-signal=INT` (coreutils; it execs, so the pid is the daemon's) gives the
+            // daemon the default disposition it has under init or in a terminal, whoever runs the tests.
+            var psi = new ProcessStartInfo("env") { RedirectStandardError = true, RedirectStandardOutput = true };
+            psi.ArgumentList.Add("--default-signal=INT");
+            psi.ArgumentList.Add(Repo.Binary);
             foreach (var a in args) psi.ArgumentList.Add(a);
             Process = Process.Start(psi)!;
             Process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (_lines) { _lines.Add(e.Data); Monitor.PulseAll(_lines); } };
