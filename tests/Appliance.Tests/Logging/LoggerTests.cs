@@ -161,6 +161,15 @@ public class LoggerTests : IDisposable
     }
 
     [Fact]
+    public void A_required_syslog_socket_that_is_missing_is_named_in_the_description()
+    {
+        var path = Path.Combine(_dir.FullName, "no-log");
+        var (log, description) = Logger.Create(LogTarget.Syslog, LogLevel.Info, new StringWriter(), new FixedTime(T), syslogPath: path);
+        log.Dispose();
+        Assert.Equal($"logging at info to stderr, not syslog socket {path} (it does not exist)", description);
+    }
+
+    [Fact]
     public void Level_names_parse_as_operators_write_them()
     {
         Assert.True(LogLevels.TryParse("WARN", out var w));
