@@ -119,6 +119,21 @@ public class LoggerTests : IDisposable
     }
 
     [Fact]
+    public void One_failing_sink_does_not_keep_the_line_from_the_others()
+    {
+        var broken = new RecordingSink { Throws = _ => true };
+        var good = new RecordingSink();
+        var composite = new CompositeSink([broken, good]);
+        var log = new Logger(composite, LogLevel.Info, new FixedTime(T));
+
+        log.Error("ipvs", "adding service failed");
+
+        Assert.Equal("adding service failed", Assert.Single(good.Records).Message);
+        Assert.Equal(1, composite.Failures);
+        Assert.Equal("recording+recording", composite.Name);
+    }
+
+    [Fact]
     public void Auto_without_a_syslogd_chooses_the_kernel_log()
     {
         var kmsg = Path.Combine(_dir.FullName, "kmsg");
