@@ -6,6 +6,8 @@ namespace Appliance.Daemon;
 /// Turns SIGTERM and SIGINT into <see cref="StopRequested"/> and SIGHUP into
 /// <see cref="ReloadRequested"/>. The handlers only post: the loop does the work, so a signal
 /// never races the state it changes. The default action (terminate) is cancelled.
+/// A signal the daemon inherited as ignored stays ignored: started as a background job of a
+/// non-interactive shell (SIGINT ignored, POSIX), only SIGTERM stops it — as for any daemon.
 /// </summary>
 public sealed class SignalHandling : IDisposable
 {

@@ -118,7 +118,12 @@ public sealed class Logger : ILog, IDisposable
 
         bool TrySyslog(bool required)
         {
-            if (!File.Exists(syslogPath) && !required) return false;
+            if (!File.Exists(syslogPath))
+            {
+                // Checked here: .NET reports a missing socket path as EADDRNOTAVAIL, which misleads.
+                if (required) notes.Add($"not syslog socket {syslogPath} (it does not exist)");
+                return false;
+            }
             try
             {
                 sinks.Add(new QueuedSink(new SyslogSink(syslogPath, time, Environment.ProcessId), time));

@@ -119,6 +119,21 @@ public class LoggerTests : IDisposable
     }
 
     [Fact]
+    public void One_failing_sink_does_not_keep_the_line_from_the_others()
+    {
+        var broken = new RecordingSink { Throws = _ => true };
+        var good = new RecordingSink();
+        var composite = new CompositeSink([broken, good]);
+        var log = new Logger(composite, LogLevel.Info, new FixedTime(T));
+
+        log.Error("ipvs", "adding service failed");
+
+        Assert.Equal("adding service failed", Assert.Single(good.Records).Message);
+        Assert.Equal(1, composite.Failures);
+        Assert.Equal("recording+recording", composite.Name);
+    }
+
+    [Fact]
     public void Auto_without_a_syslogd_chooses_the_kernel_log()
     {
         var kmsg = Path.Combine(_dir.FullName, "kmsg");
@@ -158,6 +173,15 @@ public class LoggerTests : IDisposable
         Assert.Equal($"<27>Nov 22 04:00:00 appliance[{Environment.ProcessId}]: peerlink: frame authenticated with (secret) failed", datagram);
         Assert.Equal("", File.ReadAllText(kmsg));
         Assert.Contains("syslog socket", description);
+    }
+
+    [Fact]
+    public void A_required_syslog_socket_that_is_missing_is_named_in_the_description()
+    {
+        var path = Path.Combine(_dir.FullName, "no-log");
+        var (log, description) = Logger.Create(LogTarget.Syslog, LogLevel.Info, new StringWriter(), new FixedTime(T), syslogPath: path);
+        log.Dispose();
+        Assert.Equal($"logging at info to stderr, not syslog socket {path} (it does not exist)", description);
     }
 
     [Fact]
