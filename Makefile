@@ -33,7 +33,7 @@ clean:
 FW_OUT := firmware/out
 IMAGE := $(FW_OUT)/appliance.img
 FW_INPUTS := $(shell find rootfs firmware -type f -not -path 'firmware/out/*' -not -path 'firmware/cache/*')
-.PHONY: image lab lab-test board-check run
+.PHONY: image lab lab-test board-check run stop
 
 image: $(IMAGE)
 $(IMAGE): $(BIN) $(FW_INPUTS)
@@ -55,3 +55,6 @@ board-check:
 run: $(IMAGE)
 	tests/tools/install-deps.sh lab
 	tests/lab/run.sh
+
+stop:
+	tests/lab/run.sh stop

@@ -8,6 +8,8 @@ for arg in $(cat /proc/cmdline); do
   case "$arg" in
     lab.scenario=*) lab_scenario=${arg#lab.scenario=} ;;
     lab.role=*) lab_role=${arg#lab.role=} ;;
+    # A lab VM that is not a director (the LAN of `make run`) runs no daemon.
+    lab.daemon=off) sed -i '/appliance-supervise/d' /etc/inittab ;;
   esac
 done
 if [ -n "$lab_scenario" ]; then

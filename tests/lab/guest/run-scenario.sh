@@ -8,11 +8,14 @@ name=$1
 LAB_ROLE=${LAB_ROLE:-a}
 export LAB_ROLE
 . /lab/guest/lib.sh
-if [ ! -f "/lab/scenarios/$name.sh" ]; then
-  echo "LAB-RESULT role=$LAB_ROLE FAIL no scenario /lab/scenarios/$name.sh in the guest"
+# Scenarios live in scenarios/; `make run` uses run/NAME (a path under tests/lab).
+file=/lab/scenarios/$name.sh
+[ -f "$file" ] || file=/lab/$name.sh
+if [ ! -f "$file" ]; then
+  echo "LAB-RESULT role=$LAB_ROLE FAIL no scenario $name in the guest's /lab"
   exit 0
 fi
-. "/lab/scenarios/$name.sh"
+. "$file"
 echo "LAB: scenario $name, role $LAB_ROLE: starting"
 rm -f /tmp/lab-fail
 # Not inside `if`: a shell ignores set -e in an if condition, subshell included.
