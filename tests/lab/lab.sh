@@ -83,7 +83,7 @@ run_scenario() {
           -drive "file=$fw/appliance.img,format=raw,if=virtio,snapshot=on")
     if [ "$boot" = pvh ]; then
       args+=(-kernel "$fw/vmlinux" -initrd "$fw/lab-initramfs.cpio"
-             -append "console=ttyS0,115200 panic=-1 quiet lab.scenario=$name lab.role=$role"
+             -append "console=ttyS0,115200 panic=-1 no_timer_check quiet lab.scenario=$name lab.role=$role"
              -virtfs "local,path=$lab,mount_tag=lab,security_model=none,readonly=on")
     fi
     if [ -n "$cables" ]; then

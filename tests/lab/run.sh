@@ -94,14 +94,14 @@ start() {
 
 # shellcheck disable=SC2046
 start lan "${common[@]}" $(console lan) -name lan \
-  -append "console=ttyS0,115200 panic=-1 quiet lab.scenario=run/lan lab.role=lan lab.daemon=off" \
+  -append "console=ttyS0,115200 panic=-1 no_timer_check quiet lab.scenario=run/lan lab.role=lan lab.daemon=off" \
   -drive "file=$fw/appliance.img,format=raw,if=virtio,snapshot=on" \
   -netdev "socket,id=pa,listen=127.0.0.1:$pub_a" -device virtio-net-pci,netdev=pa,mac=52:54:00:00:01:01 \
   -netdev "socket,id=pb,listen=127.0.0.1:$pub_b" -device virtio-net-pci,netdev=pb,mac=52:54:00:00:01:02
 wait_listen "$pub_a" "$pub_b"
 # shellcheck disable=SC2046
 start a "${common[@]}" $(console a) -name director-a \
-  -append "console=ttyS0,115200 panic=-1 quiet lab.scenario=run/director lab.role=a" \
+  -append "console=ttyS0,115200 panic=-1 no_timer_check quiet lab.scenario=run/director lab.role=a" \
   -drive "file=$fw/appliance.img,format=raw,if=virtio,snapshot=on" \
   -netdev "socket,id=pub,connect=127.0.0.1:$pub_a" -device virtio-net-pci,netdev=pub,mac=52:54:00:00:00:a0 \
   -netdev "socket,id=hb,listen=127.0.0.1:$hb" -device virtio-net-pci,netdev=hb,mac=52:54:00:00:00:a1 \
@@ -110,7 +110,7 @@ start a "${common[@]}" $(console a) -name director-a \
 wait_listen "$hb" "$ser"
 # shellcheck disable=SC2046
 start b "${common[@]}" $(console b) -name director-b \
-  -append "console=ttyS0,115200 panic=-1 quiet lab.scenario=run/director lab.role=b" \
+  -append "console=ttyS0,115200 panic=-1 no_timer_check quiet lab.scenario=run/director lab.role=b" \
   -drive "file=$dir/boot-b.vfat,format=raw,if=virtio" \
   -netdev "socket,id=pub,connect=127.0.0.1:$pub_b" -device virtio-net-pci,netdev=pub,mac=52:54:00:00:00:b0 \
   -netdev "socket,id=hb,connect=127.0.0.1:$hb" -device virtio-net-pci,netdev=hb,mac=52:54:00:00:00:b1 \
