@@ -79,4 +79,16 @@ public class DocsTests
             if (!doc.Contains($"`{alias}`")) missing.Add($"alias {alias}");
         Assert.True(missing.Count == 0, "not in docs/configuration.md: " + string.Join(", ", missing));
     }
+
+    [Fact]
+    public void Documented_check_config_output_is_what_the_loader_reports()
+    {
+        var doc = File.ReadAllText(DocPath);
+        var start = doc.IndexOf("$ appliance check-config /boot/appliance.ini\n", StringComparison.Ordinal);
+        Assert.True(start >= 0, "no check-config example in docs/configuration.md");
+        var lines = doc[start..doc.IndexOf("$ echo $?", start, StringComparison.Ordinal)].Split('\n', StringSplitOptions.RemoveEmptyEntries)[1..];
+        var text = File.ReadAllText(Path.Combine(RepoRoot, "tests", "Appliance.Tests", "Config", "examples", "five-mistakes.ini"));
+        var r = ConfigLoader.Parse(text, "/boot/appliance.ini");
+        Assert.Equal(r.Errors.Select(e => e.ToString()).Append("/boot/appliance.ini: 5 errors; configuration not valid"), lines);
+    }
 }
