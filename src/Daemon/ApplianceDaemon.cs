@@ -61,9 +61,11 @@ public sealed class ApplianceDaemon : ILoopHandler
                 : $"refusing to start: {Count(result.Errors.Count)} in {_path}");
             return result.Unreadable ? StartResult.Unreadable : StartResult.Invalid;
         }
-        Apply(result.Config);
-        _log.Info(Component, $"loaded configuration from {_path}");
-        LogSummary(result.Config);
+        Apply(result.Config, () =>
+        {
+            _log.Info(Component, $"loaded configuration from {_path}");
+            LogSummary(result.Config);
+        });
         return StartResult.Started;
     }
 
@@ -121,18 +123,26 @@ public sealed class ApplianceDaemon : ILoopHandler
             return;
         }
         Reloads++;
-        Apply(done.Result.Config);
-        _log.Info(Component, $"reloaded configuration from {done.Path}");
-        LogSummary(done.Result.Config);
+        Apply(done.Result.Config, () =>
+        {
+            _log.Info(Component, $"reloaded configuration from {done.Path}");
+            LogSummary(done.Result.Config);
+        });
     }
 
-    private void Apply(ApplianceConfig config)
+    /// <summary>
+    /// Makes <paramref name="config"/> current. The announcement is logged before the file's
+    /// log_level takes effect: "loaded configuration from PATH" is what the lab and operators
+    /// wait for, even when the file asks for warnings only from then on.
+    /// </summary>
+    private void Apply(ApplianceConfig config, Action announce)
     {
         Config = config;
-        _log.Minimum = _levelOverride ?? config.Global.LogLevel;
         // Secrets print as "(secret)"; scrubbing their text too catches one pasted into a wrong key.
         foreach (var secret in Secrets(config))
             _log.AddRedaction(Encoding.UTF8.GetString(secret.Reveal()));
+        announce();
+        _log.Minimum = _levelOverride ?? config.Global.LogLevel;
     }
 
     private static IEnumerable<Secret> Secrets(ApplianceConfig c)

@@ -122,7 +122,7 @@ public sealed class EventLoop
         return handled;
     }
 
-    /// <summary>Runs until <see cref="Stop"/> or cancellation, sleeping until the next event or timer.</summary>
+    /// <summary>Runs until <see cref="Stop"/> or cancellation (both return normally), sleeping until the next event or timer.</summary>
     public async Task RunAsync(ILoopHandler handler, CancellationToken cancel)
     {
         while (!_stopping && !cancel.IsCancellationRequested)
@@ -137,9 +137,10 @@ public sealed class EventLoop
             {
                 await _events.Reader.WaitToReadAsync(wait.Token).ConfigureAwait(false);
             }
-            catch (OperationCanceledException) when (!cancel.IsCancellationRequested)
+            catch (OperationCanceledException)
             {
-                // The next timer is due.
+                if (cancel.IsCancellationRequested) break; // the caller's cancellation: return normally
+                // Otherwise the next timer is due.
             }
         }
     }
