@@ -118,8 +118,9 @@ run_scenario() {
     done_all=1
     for i in "${!roles[@]}"; do
       role=${roles[$i]}; log=$dir/vm-$role.log
-      if [ -z "$allow_fault" ] && grep -q '\*\*\* FAULT:' "$log" 2>/dev/null; then
-        verdict=FAIL; reason="VM $role: the supervisor reported FAULT: $(grep -m1 '\*\*\* FAULT:' "$log" | cut -c12-)"; break 2
+      # The supervisor's FAULT lines start the console line (after the host's timestamp).
+      if [ -z "$allow_fault" ] && grep -q '^\[ *[0-9.]*\] \*\*\* FAULT:' "$log" 2>/dev/null; then
+        verdict=FAIL; reason="VM $role: the supervisor reported FAULT: $(grep -m1 '^\[ *[0-9.]*\] \*\*\* FAULT:' "$log" | cut -c12-)"; break 2
       fi
       if [ -n "$expect" ]; then
         grep -qF -- "$expect" "$log" 2>/dev/null || done_all=0
