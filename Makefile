@@ -45,7 +45,7 @@ lab: $(IMAGE)
 	tests/lab/lab.sh $(SCENARIO)
 
 # Run by `make test` after the unit tests: the Buildroot tree's consistency, then every scenario.
-lab-test: board-check $(IMAGE)
+lab-test: $(IMAGE) board-check
 	tests/lab/lab.sh
 
 board-check:

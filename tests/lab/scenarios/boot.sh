@@ -2,6 +2,7 @@
 # The lab boots the kernel directly (PVH) but mounts the same appliance.img disk, so /init
 # finds the APPLBOOT partition exactly as on hardware. disk-boot proves the bootloader.
 #@ timeout 60
+#@ watchdog debug
 
 scenario_main() {
   grep -q ' /boot vfat ro[ ,]' /proc/mounts || lab_fail "the boot partition is not mounted read-only at /boot ($(grep /boot /proc/mounts || echo 'not mounted'))"
@@ -12,4 +13,9 @@ scenario_main() {
   lab_no_fault
   pidof appliance >/dev/null || lab_fail "no appliance process runs after it loaded its configuration"
   [ "$(cat /run/appliance/supervisor)" = RUNNING ] || lab_fail "supervisor state is $(cat /run/appliance/supervisor), not RUNNING"
+  # With an i6300esb in the machine, /dev/watchdog is that hardware timer and softdog, the
+  # fallback, stays unloaded. (sysfs only: opening /dev/watchdog would arm it.)
+  grep -qi i6300esb /sys/class/watchdog/watchdog0/identity 2>/dev/null ||
+    lab_fail "watchdog0 is '$(cat /sys/class/watchdog/watchdog0/identity 2>/dev/null)', not the i6300ESB"
+  ! grep -q '^softdog ' /proc/modules || lab_fail "softdog was loaded although a hardware watchdog exists"
 }

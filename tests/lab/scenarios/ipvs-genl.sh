@@ -28,4 +28,7 @@ scenario_main() {
     ipvsadm -Ln | grep -q 'UDP  192.0.2.100:53 mh' || lab_fail "ipvsadm -Ln does not list UDP 192.0.2.100:53 mh"
   fi
   ipvsadm -C
+  # This VM has no watchdog device: /init loaded softdog as the fallback /dev/watchdog.
+  grep -qi 'software watchdog' /sys/class/watchdog/watchdog0/identity 2>/dev/null ||
+    lab_fail "without a hardware watchdog, watchdog0 is '$(cat /sys/class/watchdog/watchdog0/identity 2>/dev/null)', not softdog"
 }
