@@ -8,7 +8,12 @@ scenario_main() {
   sv=/tmp/sv
   mkdir -p $sv
   echo /nonexistent/appliance.ini > $sv/config
-  APPLIANCE_MAX_STARTS=3 APPLIANCE_WINDOW=60 APPLIANCE_SUPERVISOR_STATE=$sv/state \
+  # The FAULT LED: the lab machine has no front panel, but the PS/2 keyboard's LEDs are
+  # real LED class devices (input-leds); capslock stands in for director:red:fault.
+  led=$(ls -d /sys/class/leds/input*::capslock 2>/dev/null | head -1)
+  [ -n "$led" ] || lab_fail "no keyboard LED class device (input-leds) to stand in for the FAULT LED"
+  echo 0 > "$led/brightness"
+  APPLIANCE_FAULT_LED=$led APPLIANCE_MAX_STARTS=3 APPLIANCE_WINDOW=60 APPLIANCE_SUPERVISOR_STATE=$sv/state \
     APPLIANCE_LOG=$sv/daemon.log APPLIANCE_CONFIG_CHOICE=$sv/config \
     /sbin/appliance-supervise > $sv/out 2>&1 &
   pid=$!
@@ -21,6 +26,7 @@ scenario_main() {
   grep -q 'restart 2 of at most 2 within 60 s, in 2 s$' $sv/out || lab_fail "no doubled back-off of 2 s"
   grep -q '\*\*\* FAULT: the appliance daemon ended 3 times within 60 s (last: exit status [1-9][0-9]*)' $sv/out ||
     lab_fail "the FAULT message does not name the count and the exit status"
+  [ "$(cat "$led/brightness")" -gt 0 ] || lab_fail "the FAULT LED ($led) is not lit in FAULT"
   dmesg | grep -q 'appliance-supervise: FAULT' ||
     lab_fail "the FAULT line is not in the kernel log"
   # In FAULT the supervisor stays (so init does not respawn it) and starts nothing more:
