@@ -32,7 +32,7 @@ clean:
 # Debian packages are fetched by name into firmware/cache/ (kept across builds).
 FW_OUT := firmware/out
 IMAGE := $(FW_OUT)/appliance.img
-FW_INPUTS := $(shell find rootfs firmware -type f -not -path 'firmware/out/*' -not -path 'firmware/cache/*')
+FW_INPUTS := $(shell find rootfs firmware -type f -not -path 'firmware/out/*' -not -path 'firmware/cache/*' -not -path 'firmware/br/*')
 .PHONY: image lab lab-test board-check run stop
 
 image: $(IMAGE)
@@ -42,10 +42,12 @@ $(IMAGE): $(BIN) $(FW_INPUTS)
 
 # One scenario: make lab SCENARIO=boot (all when SCENARIO is empty).
 lab: $(IMAGE)
+	tests/tools/install-deps.sh lab
 	tests/lab/lab.sh $(SCENARIO)
 
 # Run by `make test` after the unit tests: the Buildroot tree's consistency, then every scenario.
 lab-test: $(IMAGE) board-check
+	tests/tools/install-deps.sh lab
 	tests/lab/lab.sh
 
 board-check:
