@@ -42,6 +42,16 @@ internal sealed class ConfigModelBuilder
 
     public IReadOnlyList<ConfigError> Errors => _errors;
 
+    public IReadOnlyList<ConfigError> Warnings => _warnings;
+
+    private readonly List<ConfigError> _warnings = [];
+
+    /// <summary>
+    /// The serial key printed in rootfs/etc/appliance/factory.ini, so that the factory default
+    /// validates. Every box ships it: check-config warns until it is changed.
+    /// </summary>
+    internal const string FactorySerialKey = "factory-key-change-me-0123456789";
+
     private void Error(int line, string message) => _errors.Add(new ConfigError(_file, line, message));
 
     private int LineOf(string key) => _root.TryGetIniLocation(key, out _, out var line) ? line : 1;
@@ -310,7 +320,8 @@ internal sealed class ConfigModelBuilder
         List<Sec> Of(string type) => sections.TryGetValue(type, out var l) ? l : [];
         Sec? Single(string type) => Of(type).FirstOrDefault();
 
-        var global = BuildGlobal(Single(Schema.Global));
+        var globalSec = Single(Schema.Global);
+        var global = BuildGlobal(globalSec);
         var instances = Of(Schema.VrrpInstance).Select(s => (Sec: s, Model: BuildInstance(s, global))).ToList();
         if (instances.Count == 0 && !sections.ContainsKey(Schema.VrrpInstance))
             Error(1, "no [vrrp_instance NAME] section: the director needs at least one VRRP instance holding its virtual addresses");
@@ -327,6 +338,13 @@ internal sealed class ConfigModelBuilder
 
         CheckInstancesTogether(instances);
         CheckAddressesTogether(instances, servers);
+        if (global is { PeerType: PeerType.Keepalived } && serial.Enabled)
+            Error(serialSec is null ? KeyLine(globalSec!, "peer_type") : serialSec.Line,
+                "the serial heartbeat needs an appliance on the other end, but peer_type = keepalived; set [serial_heartbeat] enabled = no");
+        if (global?.PeerPublicAddress is { } peerAddress)
+            foreach (var (sec, vi) in instances)
+                if (vi.VirtualAddresses.Any(v => v.Address.Equals(peerAddress)))
+                    Error(KeyLine(globalSec!, "peer_public_address"), $"peer_public_address: {peerAddress} is a virtual address of [vrrp_instance {vi.Name}] (at {_file}:{KeyLine(sec, "virtual_ipaddress")}); give the other director's own address");
         if (serial.Enabled && console.Enabled && serial.Device == console.Device)
             Error(KeyLine(consoleSec, "device"), $"console device {console.Device} is also the serial heartbeat's device (at {_file}:{KeyLine(serialSec ?? consoleSec, "device")}); they need two ports");
 
@@ -365,7 +383,9 @@ internal sealed class ConfigModelBuilder
             [("error", LogLevel.Error), ("warning", LogLevel.Warning), ("notice", LogLevel.Notice), ("info", LogLevel.Info), ("debug", LogLevel.Debug)],
             LogLevel.Info);
         var group = Bool(s, "group_failover", true);
-        return new GlobalSettings(name ?? "", id, pub ?? "", hb ?? "", level, group);
+        var peerType = Choice(s, "peer_type", [("appliance", PeerType.Appliance), ("keepalived", PeerType.Keepalived)], PeerType.Appliance);
+        var peerAddress = Address(s, "peer_public_address");
+        return new GlobalSettings(name ?? "", id, pub ?? "", hb ?? "", level, group, peerType, peerAddress);
     }
 
     private VrrpInstance BuildInstance(Sec s, GlobalSettings? global)
@@ -380,7 +400,8 @@ internal sealed class ConfigModelBuilder
             : Duration(s, "advert_int", Second, Second, Second, TimeSpan.FromSeconds(255), Second);
         var state = Choice(s, "state", [("BACKUP", VrrpInitialState.Backup), ("MASTER", VrrpInitialState.Master)], VrrpInitialState.Backup);
         var preempt = Bool(s, "preempt", true);
-        var preemptDelay = Duration(s, "preempt_delay", Second, Milli, TimeSpan.Zero, TimeSpan.FromSeconds(1000), TimeSpan.Zero);
+        // Timers run in centiseconds like advert_int (keepalived writes it as 4.12).
+        var preemptDelay = Duration(s, "preempt_delay", Second, TimeSpan.FromMilliseconds(10), TimeSpan.Zero, TimeSpan.FromSeconds(1000), TimeSpan.Zero);
         if (!preempt && Has(s, "preempt_delay"))
             Error(KeyLine(s, "preempt_delay"), $"preempt_delay has no effect with preempt = no (line {KeyLine(s, "preempt")}); remove one of them");
         var accept = Bool(s, "accept", true);
@@ -401,6 +422,9 @@ internal sealed class ConfigModelBuilder
         var family = vips.Count > 0 ? vips[0].Family : AddressFamily.InterNetwork;
         if (vips.Any(v => v.Family != family))
             Error(vipLine, "virtual_ipaddress mixes IPv4 and IPv6; VRRP runs one address family per instance (RFC 5798 section 1), so use one vrrp_instance per family");
+        // An empty device means public_interface was bad or missing, which is already reported.
+        if (vips.All(v => v.Device.Length > 0) && vips.Select(v => v.Device).Distinct().Count() > 1)
+            Error(vipLine, $"virtual_ipaddress: the addresses are on {string.Join(", ", vips.Select(v => v.Device).Distinct())}; one instance moves addresses on one public NIC (use one instance per NIC)");
         if (version == 2 && family == AddressFamily.InterNetworkV6)
             Error(vipLine, "virtual_ipaddress: VRRP version 2 is IPv4 only (RFC 3768); set version = 3 for IPv6");
 
@@ -424,6 +448,9 @@ internal sealed class ConfigModelBuilder
             else if (peers.Contains(peer)) Error(KeyLine(s, "unicast_peer"), $"unicast_peer: {peer} is listed twice");
             else peers.Add(peer);
         }
+        // A director pair has one partner; keepalived's list form exists for larger VRRP groups.
+        if (peers.Count > 1)
+            Error(KeyLine(s, "unicast_peer"), $"unicast_peer: {peers.Count} peers; a director pair has one partner, so give its address only");
         if (source is not null && peers.Count == 0 && !Has(s, "unicast_peer"))
             Error(KeyLine(s, "unicast_src_ip"), "unicast_src_ip is only used with unicast_peer");
 
@@ -760,8 +787,10 @@ internal sealed class ConfigModelBuilder
             Error(KeyLine(r, "lthreshold"), $"lthreshold {lower} is above uthreshold {upper}");
         var inhibit = Bool(r, "inhibit_on_failure", false);
         var check = BuildCheck(r, applicabilityKnown: true);
+        var up = Command(r, "notify_up");
+        var down = Command(r, "notify_down");
         if (address is null) return null;
-        return new RealServer(r.Name!, address, port, weight, upper, lower, inhibit, kind, tunnel, check);
+        return new RealServer(r.Name!, address, port, weight, upper, lower, inhibit, kind, tunnel, check, up, down);
     }
 
     private static readonly ImmutableArray<(string, HealthCheckKind)> CheckKinds =
@@ -890,8 +919,17 @@ internal sealed class ConfigModelBuilder
             Error(KeyLine(s, "sync_threshold"), $"sync_threshold {t} must be smaller than sync_period {p} (or set sync_period = 0)");
         var refresh = OptDuration(s, "sync_refresh_period", Second, Second, TimeSpan.Zero, TimeSpan.FromDays(1));
         var retries = (int?)OptInt(s, "sync_retries", 0, 3);
-        var wait = Duration(s, "preempt_wait_max", Second, Milli, TimeSpan.Zero, TimeSpan.FromHours(1), TimeSpan.FromSeconds(60));
-        return new ConnectionSync(enabled, iface, syncId, maxLen, group, port, ttl, threshold, period, refresh, retries, wait);
+        var peerSyncId = (int?)OptInt(s, "peer_syncid", 0, 255);
+        var onStop = Choice(s, "on_stop", [("keep", SyncStopPolicy.Keep), ("stop", SyncStopPolicy.Stop)], SyncStopPolicy.Keep);
+        // The sysctls' own ranges (Documentation/networking/ipvs-sysctl.rst).
+        var version = (int?)OptInt(s, "sync_version", 0, 1);
+        var persistMode = (int?)OptInt(s, "sync_persist_mode", 0, 1);
+        var ports = (int?)OptInt(s, "sync_ports", 1, 64);
+        var sockSize = (int?)OptInt(s, "sync_sock_size", 0, int.MaxValue);
+        var qlen = OptInt(s, "sync_qlen_max", 1, long.MaxValue);
+        var wait = OptDuration(s, "catchup_max_wait", Second, Second, TimeSpan.Zero, TimeSpan.FromHours(1));
+        return new ConnectionSync(enabled, iface, syncId, maxLen, group, port, ttl, threshold, period, refresh, retries,
+            peerSyncId, onStop, version, persistMode, ports, sockSize, qlen, wait);
     }
 
     /// <summary>Speeds termios can set (asm-generic/termbits.h B* constants).</summary>
@@ -913,7 +951,9 @@ internal sealed class ConfigModelBuilder
         var device = DevicePath(s, "device", "/dev/ttyS1")!;
         var baud = Baud(s, 115200);
         var interval = Duration(s, "interval", Milli, Milli, TimeSpan.FromMilliseconds(10), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(100));
-        var dead = Duration(s, "dead_time", Milli, Milli, TimeSpan.FromMilliseconds(30), TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(1000));
+        // 4 intervals: the arbiter must know the serial link is dead by the time VRRP's
+        // Master_Down fires (about 0.36 s at advert_int 0.1), or a real failure waits on it.
+        var dead = Duration(s, "dead_time", Milli, Milli, TimeSpan.FromMilliseconds(30), TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(400));
         if (dead < interval * 3)
             Error(KeyLine(s, Has(s, "dead_time") ? "dead_time" : "interval"), $"dead_time {Values.Format(dead)} is less than 3 intervals of {Values.Format(interval)}; one lost frame would declare the peer dead");
         Secret? key = null;
@@ -924,6 +964,8 @@ internal sealed class ConfigModelBuilder
             if (bytes < 16) Error(line, $"key: the shared key is {bytes} bytes; use at least 16 (for example the output of 'openssl rand -hex 16')");
             else if (bytes > 1024) Error(line, $"key: the shared key is {bytes} bytes; at most 1024 are accepted");
             else key = new Secret(text);
+            if (text == FactorySerialKey)
+                _warnings.Add(new ConfigError(_file, line, "key: this is the factory default key, the same on every box; set your own on both directors (openssl rand -hex 16)"));
         }
         else if (enabled)
             Error(s.Line, absent
@@ -936,7 +978,8 @@ internal sealed class ConfigModelBuilder
         Bool(s, "enabled", true),
         DevicePath(s, "device", "/dev/watchdog")!,
         // WDIOC_SETTIMEOUT takes whole seconds (linux/watchdog.h).
-        Duration(s, "timeout", Second, Second, Second, TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(2)));
+        Duration(s, "timeout", Second, Second, Second, TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(2)),
+        Bool(s, "nowayout", false));
 
     private FrontPanelLeds BuildLeds(Sec s)
     {

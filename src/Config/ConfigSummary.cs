@@ -15,7 +15,9 @@ internal static class ConfigSummary
         var g = c.Global;
         sb.Append($"configuration {c.SourceFile}\n");
         sb.Append($"node {g.NodeName} (id {g.NodeId}): public {g.PublicInterface}, heartbeat {g.HeartbeatInterface}, log level {g.LogLevel.Name()}");
-        sb.Append(g.GroupFailover ? ", instances fail over together\n" : ", instances fail over independently\n");
+        sb.Append(g.GroupFailover ? ", instances fail over together" : ", instances fail over independently");
+        sb.Append(g.PeerIsAppliance ? ", peer is an appliance" : ", peer is keepalived");
+        sb.Append(g.PeerPublicAddress is { } peer ? $" (public address {peer})\n" : "\n");
 
         foreach (var vi in c.VrrpInstances)
         {
@@ -57,6 +59,8 @@ internal static class ConfigSummary
                 if (rs.UpperThreshold > 0 || rs.LowerThreshold > 0) sb.Append($", thresholds {rs.LowerThreshold}-{rs.UpperThreshold}");
                 if (rs.InhibitOnFailure) sb.Append(", inhibit on failure");
                 sb.Append($", {Check(rs.Check)}\n");
+                if (rs.NotifyUp is not null) sb.Append($"    notify up: {rs.NotifyUp}\n");
+                if (rs.NotifyDown is not null) sb.Append($"    notify down: {rs.NotifyDown}\n");
             }
         }
 
@@ -77,8 +81,15 @@ internal static class ConfigSummary
             if (s.Period is { } per) set.Add($"period {per}");
             if (s.RefreshPeriod is { } r) set.Add($"refresh {Values.Format(r)}");
             if (s.Retries is { } re) set.Add($"retries {re}");
-            sb.Append($"connection sync: on {s.Interface}{(set.Count > 0 ? ", " + string.Join(", ", set) : "")}, other settings derived at start");
-            sb.Append($"; preempt waits for sync up to {Values.Format(s.PreemptWaitMax)}\n");
+            if (s.PeerSyncId is { } psid) set.Add($"peer syncid {psid}");
+            if (s.Version is { } ver) set.Add($"version {ver}");
+            if (s.PersistMode is { } pm) set.Add($"persist mode {pm}");
+            if (s.Ports is { } ports) set.Add($"ports {ports}");
+            if (s.SocketSize is { } ss) set.Add($"socket size {ss}");
+            if (s.QueueLengthMax is { } ql) set.Add($"queue max {ql}");
+            if (s.CatchUpMaxWait is { } cw) set.Add($"catch-up wait up to {Values.Format(cw)}");
+            set.Add(s.OnStop == SyncStopPolicy.Keep ? "daemons kept on stop" : "daemons stopped on stop");
+            sb.Append($"connection sync: on {s.Interface}, {string.Join(", ", set)}; other settings derived at start\n");
         }
 
         var h = c.SerialHeartbeat;
@@ -86,7 +97,7 @@ internal static class ConfigSummary
             ? $"serial heartbeat: {h.Device} {h.Baud} baud, interval {Values.Format(h.Interval)}, dead time {Values.Format(h.DeadTime)}, key {(h.Key is null ? "not set" : "set")}\n"
             : "serial heartbeat: off\n");
         var w = c.Watchdog;
-        sb.Append(w.Enabled ? $"watchdog: {w.Device}, timeout {Values.Format(w.Timeout)}\n" : "watchdog: off\n");
+        sb.Append(w.Enabled ? $"watchdog: {w.Device}, timeout {Values.Format(w.Timeout)}{(w.NoWayOut ? ", nowayout" : "")}\n" : "watchdog: off\n");
         var l = c.Leds;
         sb.Append($"leds: master {l.Master ?? "none"}, backup {l.Backup ?? "none"}, fault {l.Fault ?? "none"}\n");
         var con = c.Console;

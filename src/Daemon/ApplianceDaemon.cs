@@ -65,6 +65,7 @@ public sealed class ApplianceDaemon : ILoopHandler
         {
             _log.Info(Component, $"loaded configuration from {_path}");
             LogSummary(result.Config);
+            LogWarnings(result);
         });
         return StartResult.Started;
     }
@@ -127,6 +128,7 @@ public sealed class ApplianceDaemon : ILoopHandler
         {
             _log.Info(Component, $"reloaded configuration from {done.Path}");
             LogSummary(done.Result.Config);
+            LogWarnings(done.Result);
         });
     }
 
@@ -157,6 +159,11 @@ public sealed class ApplianceDaemon : ILoopHandler
     {
         foreach (var line in config.Describe().Split('\n', StringSplitOptions.RemoveEmptyEntries))
             _log.Info(Component, line);
+    }
+
+    private void LogWarnings(ConfigLoadResult result)
+    {
+        foreach (var warning in result.Warnings ?? []) _log.Warning(Component, warning.ToString());
     }
 
     private static string Count(int errors) => errors == 1 ? "1 error" : $"{errors} errors";

@@ -61,7 +61,9 @@ public class DocsTests
         Assert.Equal(2, vs.RealServers.Count);
         Assert.All(vs.RealServers, r => Assert.Equal(HealthCheckKind.HttpGet, r.Check.Kind));
         Assert.Equal("/dev/ttyS1", c.SerialHeartbeat.Device);
-        Assert.Equal(ConfigLoader.DefaultPath, "/boot/appliance.ini");
+        Assert.Equal("/boot/appliance.ini", ConfigLoader.DefaultPath);
+        Assert.Contains($"key = {ConfigModelBuilder.FactorySerialKey}\n", File.ReadAllText(FactoryPath));
+        Assert.Single(r.Warnings!);
     }
 
     [Fact]

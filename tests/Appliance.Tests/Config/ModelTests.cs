@@ -13,7 +13,7 @@ public class ModelTests
     public void Valid_text_builds_the_model_with_defaults()
     {
         var c = Valid_(Valid);
-        Assert.Equal(new GlobalSettings("director-a", 1, "eth0", "eth1", LogLevel.Info, true), c.Global);
+        Assert.Equal(new GlobalSettings("director-a", 1, "eth0", "eth1", LogLevel.Info, true, PeerType.Appliance, null), c.Global);
 
         var vi = Assert.Single(c.VrrpInstances);
         Assert.Equal("VI_1", vi.Name);
@@ -48,9 +48,9 @@ public class ModelTests
         Assert.Equal("eth1", c.Sync.Interface);
         Assert.Null(c.Sync.SyncId);
         Assert.Null(c.Sync.RefreshPeriod);
-        Assert.Equal(("/dev/ttyS1", 115200, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(1)),
+        Assert.Equal(("/dev/ttyS1", 115200, TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(400)),
             (c.SerialHeartbeat.Device, c.SerialHeartbeat.Baud, c.SerialHeartbeat.Interval, c.SerialHeartbeat.DeadTime));
-        Assert.Equal(new WatchdogSettings(true, "/dev/watchdog", TimeSpan.FromSeconds(2)), c.Watchdog);
+        Assert.Equal(new WatchdogSettings(true, "/dev/watchdog", TimeSpan.FromSeconds(2), false), c.Watchdog);
         Assert.Equal(new ConsoleSettings(true, "/dev/ttyS0", 115200, null), c.Console);
         Assert.Equal(new FrontPanelLeds(null, null, null), c.Leds);
     }
@@ -252,6 +252,7 @@ public class ModelTests
         OneError(With("[vrrp_instance VI_1]", "preempt = no", "preempt_delay = 10"), "preempt_delay", "preempt_delay has no effect with preempt = no");
         Assert.False(Valid_(With("[vrrp_instance VI_1]", "preempt = no")).VrrpInstances[0].Preempt);
         Assert.Equal(TimeSpan.FromSeconds(4.12), Valid_(With("[vrrp_instance VI_1]", "preempt_delay = 4.12")).VrrpInstances[0].PreemptDelay);
+        OneError(With("[vrrp_instance VI_1]", "preempt_delay = 4.125"), "preempt_delay", "preempt_delay: 4.125 is finer than this setting's resolution of 10ms");
         OneError(With("[vrrp_instance VI_1]", "preempt_delay = 1001"), "preempt_delay", "preempt_delay: 1001 is out of range 0s-1000s");
         OneError(With("[vrrp_instance VI_1]", "state = PRIMARY"), "state", "state: 'PRIMARY' is not one of BACKUP, MASTER");
         Assert.True(Valid_(Swap("priority = 150", "priority = 255")).VrrpInstances[0].IsAddressOwner);
@@ -260,7 +261,7 @@ public class ModelTests
     [Fact]
     public void Virtual_addresses()
     {
-        var vi = Valid_(Swap("virtual_ipaddress = 192.0.2.10/24, 198.51.100.1/24 dev eth0", "virtual_ipaddress = 192.0.2.10/24 dev eth2, 198.51.100.1")).VrrpInstances[0];
+        var vi = Valid_(Swap("virtual_ipaddress = 192.0.2.10/24, 198.51.100.1/24 dev eth0", "virtual_ipaddress = 192.0.2.10/24 dev eth2, 198.51.100.1 dev eth2")).VrrpInstances[0];
         Assert.Equal(new VirtualAddress(IPAddress.Parse("192.0.2.10"), 24, "eth2"), vi.VirtualAddresses[0]);
         Assert.Equal(32, vi.VirtualAddresses[1].PrefixLength);
 
@@ -271,6 +272,7 @@ public class ModelTests
         OneError(Swap(vipLine, "virtual_ipaddress = 192.0.2.10/24, 198.51.100.1/24 dev averyveryverylong0"), "virtual_ipaddress", "Linux allows at most 15");
         OneError(Swap(vipLine, "virtual_ipaddress = 192.0.2.10/24, 192.0.2.10/24, 198.51.100.1"), "virtual_ipaddress", "192.0.2.10 is listed twice");
         OneError(Swap(vipLine, "virtual_ipaddress = 192.0.2.10/24, 224.0.0.5, 198.51.100.1"), "virtual_ipaddress", "224.0.0.5 cannot be a virtual address");
+        OneError(Swap(vipLine, "virtual_ipaddress = 192.0.2.10/24, 198.51.100.1/24 dev eth2"), "virtual_ipaddress", "virtual_ipaddress: the addresses are on eth0, eth2; one instance moves addresses on one public NIC");
     }
 
     [Fact]
@@ -314,8 +316,9 @@ public class ModelTests
     [Fact]
     public void Unicast_peers()
     {
-        var vi = Valid_(With("[vrrp_instance VI_1]", "unicast_src_ip = 203.0.113.1", "unicast_peer = 203.0.113.2, 203.0.113.3")).VrrpInstances[0];
-        Assert.Equal([IPAddress.Parse("203.0.113.2"), IPAddress.Parse("203.0.113.3")], vi.UnicastPeers);
+        var vi = Valid_(With("[vrrp_instance VI_1]", "unicast_src_ip = 203.0.113.1", "unicast_peer = 203.0.113.2")).VrrpInstances[0];
+        Assert.Equal([IPAddress.Parse("203.0.113.2")], vi.UnicastPeers);
+        OneError(With("[vrrp_instance VI_1]", "unicast_peer = 203.0.113.2, 203.0.113.3"), "unicast_peer", "unicast_peer: 2 peers; a director pair has one partner");
         Assert.Equal(IPAddress.Parse("203.0.113.1"), vi.UnicastSource);
         OneError(With("[vrrp_instance VI_1]", "unicast_peer = 2001:db8::2"), "unicast_peer", "unicast_peer: 2001:db8::2 is IPv6 but the instance's addresses are IPv4");
         OneError(With("[vrrp_instance VI_1]", "unicast_src_ip = 2001:db8::1", "unicast_peer = 203.0.113.2"), "unicast_src_ip", "unicast_src_ip: 2001:db8::1 is IPv6");
@@ -336,6 +339,17 @@ public class ModelTests
         Assert.Equal(["eth0", "eth2"], Valid_(With("[vrrp_instance VI_1]", "track_interface = eth0, eth2")).VrrpInstances[0].TrackInterfaces);
         OneError(With("[vrrp_instance VI_1]", "track_interface = eth0, eth0"), "track_interface", "eth0 is listed twice");
         OneError(With("[vrrp_instance VI_1]", "track_interface = eth0, 0123456789abcdef"), "track_interface", "Linux allows at most 15");
+    }
+
+    [Fact]
+    public void Peer_type_and_peer_public_address()
+    {
+        var g = Valid_(With("[global]", "peer_type = keepalived", "peer_public_address = 192.0.2.3").Replace("key = 0123456789abcdef0123", "enabled = no")).Global;
+        Assert.Equal((PeerType.Keepalived, false, IPAddress.Parse("192.0.2.3")), (g.PeerType, g.PeerIsAppliance, g.PeerPublicAddress));
+        Assert.True(Valid_(Valid).Global.PeerIsAppliance);
+        OneError(With("[global]", "peer_type = keepalived"), "[serial_heartbeat]", "the serial heartbeat needs an appliance on the other end, but peer_type = keepalived");
+        OneError(With("[global]", "peer_public_address = 192.0.2.10"), "peer_public_address", "peer_public_address: 192.0.2.10 is a virtual address of [vrrp_instance VI_1]");
+        OneError(With("[global]", "peer_type = heartbeat"), "peer_type", "peer_type: 'heartbeat' is not one of appliance, keepalived");
     }
 
     [Fact]

@@ -154,8 +154,11 @@ public class ServiceTests
     [Fact]
     public void Weights_thresholds_quorum()
     {
-        var rs = Valid_(With("[real_server web1]", "weight = 0", "uthreshold = 100", "lthreshold = 50", "inhibit_on_failure = yes")).VirtualServers[0].RealServers[0];
+        var rs = Valid_(With("[real_server web1]", "weight = 0", "uthreshold = 100", "lthreshold = 50", "inhibit_on_failure = yes",
+            "notify_up = \"/usr/bin/logger web1 up\"", "notify_down = /usr/bin/logger")).VirtualServers[0].RealServers[0];
         Assert.Equal((0, 100, 50, true), (rs.Weight, rs.UpperThreshold, rs.LowerThreshold, rs.InhibitOnFailure));
+        Assert.Equal(("/usr/bin/logger web1 up", "/usr/bin/logger"), (rs.NotifyUp, rs.NotifyDown));
+        OneError(With("[real_server web1]", "notify_down = logger"), "notify_down", "notify_down: command 'logger' must be an absolute path");
         OneError(With("[real_server web1]", "uthreshold = 10", "lthreshold = 50"), "lthreshold", "lthreshold 50 is above uthreshold 10");
         OneError(With("[virtual_server web]", "quorum = 3"), "quorum", "quorum 3 exceeds the total weight 2 of the real servers");
         OneError(With("[virtual_server web]", "quorum = 2", "hysteresis = 2"), "hysteresis", "hysteresis 2 must be smaller than quorum 2");

@@ -22,8 +22,14 @@ public class SubsystemTests
     public void Connection_sync()
     {
         var s = Valid_(Valid + "[sync]\ninterface = eth2\nsyncid = 7\nsync_maxlen = 1400\nmcast_group = 224.0.0.81\nmcast_port = 8848\nmcast_ttl = 1\n" +
-            "sync_threshold = 3\nsync_period = 0\nsync_refresh_period = 10\nsync_retries = 2\npreempt_wait_max = 30\n").Sync;
-        Assert.Equal(new ConnectionSync(true, "eth2", 7, 1400, IPAddress.Parse("224.0.0.81"), 8848, 1, 3, 0, TimeSpan.FromSeconds(10), 2, TimeSpan.FromSeconds(30)), s);
+            "sync_threshold = 3\nsync_period = 0\nsync_refresh_period = 10\nsync_retries = 2\npeer_syncid = 8\non_stop = stop\nsync_version = 1\n" +
+            "sync_persist_mode = 0\nsync_ports = 2\nsync_sock_size = 65536\nsync_qlen_max = 1000\ncatchup_max_wait = 30\n").Sync;
+        Assert.Equal(new ConnectionSync(true, "eth2", 7, 1400, IPAddress.Parse("224.0.0.81"), 8848, 1, 3, 0, TimeSpan.FromSeconds(10), 2,
+            8, SyncStopPolicy.Stop, 1, 0, 2, 65536, 1000, TimeSpan.FromSeconds(30)), s);
+        var defaults = Valid_(Valid).Sync;
+        Assert.Equal((SyncStopPolicy.Keep, (TimeSpan?)null, (int?)null), (defaults.OnStop, defaults.CatchUpMaxWait, defaults.PeerSyncId));
+        OneError(Valid + "[sync]\nsync_ports = 0\n", "sync_ports", "sync_ports: 0 is out of range 1-64");
+        OneError(Valid + "[sync]\non_stop = never\n", "on_stop", "on_stop: 'never' is not one of keep, stop");
         Assert.False(Valid_(Valid + "[sync]\nenabled = no\n").Sync.Enabled);
         OneError(Valid + "[sync]\nsyncid = 256\n", "syncid", "syncid: 256 is out of range 0-255");
         OneError(Valid + "[sync]\nsync_retries = 4\n", "sync_retries", "sync_retries: 4 is out of range 0-3");
@@ -40,6 +46,7 @@ public class SubsystemTests
         OneError(With("[serial_heartbeat]", "baud = 14400"), "baud", "baud: '14400' is not a serial speed; use one of 1200, 2400");
         OneError(With("[serial_heartbeat]", "device = ttyS1"), "device", "device: 'ttyS1' is not a device path under /dev/");
         OneError(With("[serial_heartbeat]", "dead_time = 250"), "dead_time", "dead_time 250ms is less than 3 intervals of 100ms");
+        OneError(With("[serial_heartbeat]", "interval = 200"), "interval", "dead_time 400ms is less than 3 intervals of 200ms");
         OneError(With("[serial_heartbeat]", "interval = 5"), "interval", "interval: 5 is out of range 10ms-10s");
     }
 
@@ -53,8 +60,8 @@ public class SubsystemTests
     [Fact]
     public void Watchdog_and_leds()
     {
-        var c = Valid_(Valid + "[watchdog]\nenabled = no\ndevice = /dev/watchdog1\ntimeout = 10\n[leds]\nmaster = director:green:master\nfault = input0::capslock\n");
-        Assert.Equal(new WatchdogSettings(false, "/dev/watchdog1", TimeSpan.FromSeconds(10)), c.Watchdog);
+        var c = Valid_(Valid + "[watchdog]\nenabled = no\ndevice = /dev/watchdog1\ntimeout = 10\nnowayout = yes\n[leds]\nmaster = director:green:master\nfault = input0::capslock\n");
+        Assert.Equal(new WatchdogSettings(false, "/dev/watchdog1", TimeSpan.FromSeconds(10), true), c.Watchdog);
         Assert.Equal(new FrontPanelLeds("director:green:master", null, "input0::capslock"), c.Leds);
         OneError(Valid + "[watchdog]\ntimeout = 61\n", "timeout", "timeout: 61 is out of range 1s-60s");
         OneError(Valid + "[watchdog]\ntimeout = 1.5\n", "timeout", "resolution of 1s");
@@ -92,6 +99,17 @@ public class SubsystemTests
     }
 
     [Fact]
+    public void Only_the_factory_key_draws_a_warning()
+    {
+        Assert.Empty(Load(Valid).Warnings!);
+        var r = Load(Valid.Replace($"key = {Key}", $"key = {ConfigModelBuilder.FactorySerialKey}"));
+        Assert.NotNull(r.Config);
+        var w = Assert.Single(r.Warnings!);
+        Assert.Equal(LineOf(Valid, "key ="), w.Line);
+        Assert.DoesNotContain(ConfigModelBuilder.FactorySerialKey, w.Message);
+    }
+
+    [Fact]
     public void Secret_equality_compares_content()
     {
         Assert.Equal(new Secret("abc"), new Secret("abc"));
@@ -104,7 +122,7 @@ public class SubsystemTests
         var d = Valid_(Valid).Describe();
         foreach (var part in new[] { "node director-a (id 1)", "vrrp_instance VI_1: VRRPv3 IPv4, vrid 51 on eth1, priority 150", "192.0.2.10/24 dev eth0",
                      "virtual_server web: TCP 192.0.2.10:80, wlc, NAT", "real_server web1: 198.51.100.11:80 weight 1, HTTP_GET /healthz expecting 200-299",
-                     "ipvs timeouts: tcp 900s, tcpfin 120s, udp 300s", "connection sync: on eth1", "serial heartbeat: /dev/ttyS1 115200 baud, interval 100ms, dead time 1s, key set",
+                     "ipvs timeouts: tcp 900s, tcpfin 120s, udp 300s", "connection sync: on eth1", "serial heartbeat: /dev/ttyS1 115200 baud, interval 100ms, dead time 400ms, key set",
                      "watchdog: /dev/watchdog, timeout 2s", "console: /dev/ttyS0" })
             Assert.Contains(part, d);
     }

@@ -49,6 +49,16 @@ public class ApplianceDaemonTests : IDisposable
     }
 
     [Fact]
+    public void Warnings_of_a_valid_file_are_logged_without_the_secret()
+    {
+        Assert.Equal(StartResult.Started, NewDaemon().Start());
+        var warning = Assert.Single(Lines(LogLevel.Warning));
+        Assert.StartsWith($"{_path}:", warning);
+        Assert.Contains("factory default key", warning);
+        Assert.DoesNotContain("factory-key-change-me", warning);
+    }
+
+    [Fact]
     public void An_invalid_file_refuses_start_and_logs_every_error()
     {
         File.WriteAllText(_path, Factory.Replace("priority = 150", "priority = 300").Replace("virtual_router_id = 51", "virtual_router_id = 0"));

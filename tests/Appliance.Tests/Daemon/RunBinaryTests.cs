@@ -48,19 +48,35 @@ public sealed class RunBinaryTests : IDisposable
         public int WaitFor(Func<string, bool> match, string what, int from = 0)
         {
             var deadline = DateTime.UtcNow + Bound;
-            lock (_lines)
+            while (true)
             {
-                while (true)
+                lock (_lines)
                 {
-                    for (var i = from; i < _lines.Count; i++)
-                        if (match(_lines[i])) return i;
-                    var left = deadline - DateTime.UtcNow;
-                    if (left <= TimeSpan.Zero || Process.HasExited && !Monitor.Wait(_lines, 100))
-                        throw new Xunit.Sdk.XunitException($"no line {what} within {Bound.TotalSeconds} s (exited: {Process.HasExited}); stderr:\n{string.Join('\n', _lines)}");
-                    Monitor.Wait(_lines, left);
+                    if (Find(match, from) is { } i) return i;
+                    if (!Process.HasExited)
+                    {
+                        var left = deadline - DateTime.UtcNow;
+                        if (left <= TimeSpan.Zero) throw Missing(what);
+                        // Woken by each new line; the 1 s cap notices an exit that writes nothing more.
+                        Monitor.Wait(_lines, left < TimeSpan.FromSeconds(1) ? left : TimeSpan.FromSeconds(1));
+                        continue;
+                    }
                 }
+                Process.WaitForExit(); // the daemon is gone: drain what it wrote, then look once more
+                lock (_lines)
+                    return Find(match, from) ?? throw Missing(what);
             }
         }
+
+        private int? Find(Func<string, bool> match, int from)
+        {
+            for (var i = from; i < _lines.Count; i++)
+                if (match(_lines[i])) return i;
+            return null;
+        }
+
+        private Xunit.Sdk.XunitException Missing(string what) =>
+            new($"no line {what} within {Bound.TotalSeconds} s (exited: {Process.HasExited}); stderr:\n{string.Join('\n', Lines)}");
 
         public void Signal(int sig) => Assert.Equal(0, Libc.kill(Process.Id, sig));
 
