@@ -330,7 +330,8 @@ internal sealed class ConfigModelBuilder
         var ipvs = BuildIpvs(Single(Schema.Ipvs) ?? new Sec(Schema.Ipvs, null, 1));
         var sync = BuildSync(Single(Schema.Sync) ?? new Sec(Schema.Sync, null, 1), global);
         var serialSec = Single(Schema.SerialHeartbeat);
-        var serial = BuildSerial(serialSec ?? new Sec(Schema.SerialHeartbeat, null, 1), serialSec is null);
+        // keepalived has no serial heartbeat: with it on the other end the link is off unless asked for.
+        var serial = BuildSerial(serialSec ?? new Sec(Schema.SerialHeartbeat, null, 1), serialSec is null, global?.PeerType != PeerType.Keepalived);
         var watchdog = BuildWatchdog(Single(Schema.Watchdog) ?? new Sec(Schema.Watchdog, null, 1));
         var leds = BuildLeds(Single(Schema.Leds) ?? new Sec(Schema.Leds, null, 1));
         var consoleSec = Single(Schema.Console) ?? new Sec(Schema.Console, null, 1);
@@ -339,8 +340,8 @@ internal sealed class ConfigModelBuilder
         CheckInstancesTogether(instances);
         CheckAddressesTogether(instances, servers);
         if (global is { PeerType: PeerType.Keepalived } && serial.Enabled)
-            Error(serialSec is null ? KeyLine(globalSec!, "peer_type") : serialSec.Line,
-                "the serial heartbeat needs an appliance on the other end, but peer_type = keepalived; set [serial_heartbeat] enabled = no");
+            Error(KeyLine(serialSec!, "enabled"),
+                $"[serial_heartbeat] enabled = yes, but peer_type = keepalived (line {KeyLine(globalSec!, "peer_type")}): the serial heartbeat needs an appliance on the other end");
         if (global?.PeerPublicAddress is { } peerAddress)
             foreach (var (sec, vi) in instances)
                 if (vi.VirtualAddresses.Any(v => v.Address.Equals(peerAddress)))
@@ -945,9 +946,9 @@ internal sealed class ConfigModelBuilder
         return fallback;
     }
 
-    private SerialHeartbeat BuildSerial(Sec s, bool absent)
+    private SerialHeartbeat BuildSerial(Sec s, bool absent, bool enabledByDefault)
     {
-        var enabled = Bool(s, "enabled", true);
+        var enabled = Bool(s, "enabled", enabledByDefault);
         var device = DevicePath(s, "device", "/dev/ttyS1")!;
         var baud = Baud(s, 115200);
         var interval = Duration(s, "interval", Milli, Milli, TimeSpan.FromMilliseconds(10), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(100));

@@ -347,7 +347,11 @@ public class ModelTests
         var g = Valid_(With("[global]", "peer_type = keepalived", "peer_public_address = 192.0.2.3").Replace("key = 0123456789abcdef0123", "enabled = no")).Global;
         Assert.Equal((PeerType.Keepalived, false, IPAddress.Parse("192.0.2.3")), (g.PeerType, g.PeerIsAppliance, g.PeerPublicAddress));
         Assert.True(Valid_(Valid).Global.PeerIsAppliance);
-        OneError(With("[global]", "peer_type = keepalived"), "[serial_heartbeat]", "the serial heartbeat needs an appliance on the other end, but peer_type = keepalived");
+        // With keepalived on the other end the serial heartbeat is off by default, and refused when asked for.
+        Assert.False(Valid_(With("[global]", "peer_type = keepalived")).SerialHeartbeat.Enabled);
+        Valid_(With("[global]", "peer_type = keepalived").Replace("[serial_heartbeat]\nkey = 0123456789abcdef0123\n", ""));
+        var text = With("[global]", "peer_type = keepalived").Replace("[serial_heartbeat]\n", "[serial_heartbeat]\nenabled = yes\n");
+        OneError(text, "enabled = yes", $"[serial_heartbeat] enabled = yes, but peer_type = keepalived (line {LineOf(text, "peer_type")}): the serial heartbeat needs an appliance on the other end");
         OneError(With("[global]", "peer_public_address = 192.0.2.10"), "peer_public_address", "peer_public_address: 192.0.2.10 is a virtual address of [vrrp_instance VI_1]");
         OneError(With("[global]", "peer_type = heartbeat"), "peer_type", "peer_type: 'heartbeat' is not one of appliance, keepalived");
     }

@@ -18,7 +18,19 @@ for i in 0 1; do
 done
 ip netns exec "$ns" keepalived -t -f "$here/keepalived-factory.conf"   # must pass before timing it
 "$bin" check-config "$factory" >/dev/null
-hyperfine -N --warmup 20 --runs "${RUNS:-300}" --export-json "${JSON:-/tmp/check-config-cold-start.json}" \
+# SCHED_FIFO (chrt -f 10, inherited by every timed process) keeps other jobs on a shared machine
+# from stretching the wall-clock figures; RT=0 measures at normal priority.
+rt=(chrt -f 10)
+[ "${RT:-1}" = 0 ] && rt=()
+"${rt[@]}" hyperfine -N --warmup 20 --runs "${RUNS:-300}" --export-json "${JSON:-/tmp/check-config-cold-start.json}" \
   "$bin check-config $factory" \
   "ip netns exec $ns $bin check-config $factory" \
-  "ip netns exec $ns keepalived -t -f $here/keepalived-factory.conf"
+  "ip netns exec $ns keepalived -t -f $here/keepalived-factory.conf" \
+  "$bin version"
+# Medians (hyperfine prints means):
+python3 - "${JSON:-/tmp/check-config-cold-start.json}" <<'PY'
+import json, statistics, sys
+for r in json.load(open(sys.argv[1]))["results"]:
+    t = sorted(r["times"])
+    print(f"{statistics.median(t)*1000:7.1f} ms median  {t[0]*1000:6.1f} ms min  user+sys {(r['user']+r['system'])*1000:5.1f} ms  {r['command']}")
+PY
