@@ -70,6 +70,8 @@ run_scenario() {
   cables=$(directive "$file" cables)
   watchdog=$(directive "$file" watchdog)
   allow_fault=$(directive "$file" allow-fault)
+  local extra=""
+  [ "$(directive "$file" daemon)" = off ] && extra=" lab.daemon=off"
   dir=$lab/out/$name
   rm -rf "$dir"; mkdir -p "$dir"
 
@@ -83,7 +85,7 @@ run_scenario() {
           -drive "file=$fw/appliance.img,format=raw,if=virtio,snapshot=on")
     if [ "$boot" = pvh ]; then
       args+=(-kernel "$fw/vmlinux" -initrd "$fw/lab-initramfs.cpio"
-             -append "console=ttyS0,115200 panic=-1 no_timer_check quiet lab.scenario=$name lab.role=$role"
+             -append "console=ttyS0,115200 panic=-1 no_timer_check quiet lab.scenario=$name lab.role=$role$extra"
              -virtfs "local,path=$lab,mount_tag=lab,security_model=none,readonly=on")
     fi
     if [ -n "$cables" ]; then

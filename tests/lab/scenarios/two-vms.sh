@@ -3,6 +3,8 @@
 # cable (ttyS1, QEMU -chardev socket between the VMs), both directions.
 #@ vms 2
 #@ cables yes
+# The scenario uses eth0 and ttyS1 itself: no daemon may hold them.
+#@ daemon off
 #@ timeout 120
 
 scenario_main() {
