@@ -46,10 +46,13 @@ internal sealed class TestHttpServer : IAsyncDisposable
     private readonly Task _acceptLoop;
     private int _requests;
 
-    public TestHttpServer(IPAddress address, bool tls = false)
+    public TestHttpServer(IPAddress address, bool tls = false) : this(new IPEndPoint(address, 0), tls) { }
+
+    public TestHttpServer(IPEndPoint at, bool tls = false)
     {
         _listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        _listener.Bind(new IPEndPoint(address, 0));
+        _listener.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+        _listener.Bind(at);
         _listener.Listen(512);
         Endpoint = (IPEndPoint)_listener.LocalEndPoint!;
         if (tls) _certificate = SelfSigned();
