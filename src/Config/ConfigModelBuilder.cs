@@ -19,6 +19,8 @@ internal sealed class ConfigModelBuilder
     private readonly IConfigurationRoot _root;
     private readonly string _file;
     private readonly List<ConfigError> _errors = [];
+    /// <summary>Some virtual_ipaddress item was bad: "service address is not a VIP" would only echo that error.</summary>
+    private bool _vipsIncomplete;
 
     /// <summary>One section as read back from configuration, keys already mapped from keepalived aliases.</summary>
     private sealed class Sec(string type, string? name, int line)
@@ -63,7 +65,7 @@ internal sealed class ConfigModelBuilder
             }
             var direct = new Sec(type, null, LineOf(typeSection.Path));
             var headerReported = false;
-            foreach (var child in typeSection.GetChildren())
+            foreach (var child in typeSection.GetChildren().OrderBy(c => LineOf(c.Path)))
             {
                 if (child.Value is not null)
                 {
@@ -85,8 +87,9 @@ internal sealed class ConfigModelBuilder
                         continue;
                     }
                     var sec = new Sec(type, child.Key, line);
-                    foreach (var entry in child.GetChildren())
-                        if (entry.Value is not null) AddValue(sec, entry.Key.ToLowerInvariant(), entry.Value, LineOf(entry.Path));
+                    // Configuration lists keys alphabetically; file order makes "already set at" point backwards.
+                    foreach (var (entry, at) in child.GetChildren().Where(e => e.Value is not null).Select(e => (e, LineOf(e.Path))).OrderBy(e => e.Item2))
+                        AddValue(sec, entry.Key.ToLowerInvariant(), entry.Value!, at);
                     list.Add(sec);
                 }
             }
@@ -366,10 +369,13 @@ internal sealed class ConfigModelBuilder
         var vips = new List<VirtualAddress>();
         if (!Has(s, "virtual_ipaddress")) Missing(s, "virtual_ipaddress", "the addresses this instance moves between the directors");
         var vipLine = KeyLine(s, "virtual_ipaddress");
-        foreach (var item in List(s, "virtual_ipaddress"))
+        var listErrors = _errors.Count;
+        var vipItems = List(s, "virtual_ipaddress");
+        if (_errors.Count > listErrors) _vipsIncomplete = true;
+        foreach (var item in vipItems)
         {
             var vip = ParseVirtualAddress(item, global?.PublicInterface ?? "", out var problem);
-            if (vip is null) Error(vipLine, $"virtual_ipaddress: {problem}");
+            if (vip is null) { Error(vipLine, $"virtual_ipaddress: {problem}"); _vipsIncomplete = true; }
             else if (vips.Any(v => v.Address.Equals(vip.Address))) Error(vipLine, $"virtual_ipaddress: {vip.Address} is listed twice");
             else vips.Add(vip);
         }
@@ -505,7 +511,7 @@ internal sealed class ConfigModelBuilder
         }
         foreach (var (sec, vs, reals) in servers)
         {
-            if (vs.Address is { } a && !vips.ContainsKey(a) && instances.Count > 0)
+            if (vs.Address is { } a && !vips.ContainsKey(a) && instances.Count > 0 && !_vipsIncomplete)
                 Error(KeyLine(sec, "address"), $"address: {a} is not a virtual_ipaddress of any [vrrp_instance]; the service would not move to the other director at failover");
             foreach (var (rsec, rs) in reals)
                 if (vips.TryGetValue(rs.Address, out var owner))
@@ -585,9 +591,10 @@ internal sealed class ConfigModelBuilder
         if (!isMark && Has(s, "address"))
         {
             if (!Has(s, "port")) Missing(s, "port", "0-65535");
-            port = Int(s, "port", 0, 65535, 0);
+            var parsed = OptInt(s, "port", 0, 65535);
+            port = (int)(parsed ?? 0);
             // Port 0 means "all ports", which IPVS allows only for persistent services (ipvsadm(8) -p).
-            if (port == 0 && Has(s, "port") && persistence == TimeSpan.Zero)
+            if (parsed == 0 && persistence == TimeSpan.Zero)
                 Error(KeyLine(s, "port"), "port: 0 (all ports) is allowed only with persistence_timeout");
         }
 
@@ -605,7 +612,7 @@ internal sealed class ConfigModelBuilder
             };
             if (flag == SchedulerFlags.None)
                 Error(KeyLine(s, "sched_flags"), $"sched_flags: '{f}' is not one of sh-fallback, sh-port, mh-fallback, mh-port");
-            else if (f.StartsWith("sh", StringComparison.OrdinalIgnoreCase) != (scheduler == Scheduler.Sh) && f.StartsWith("mh", StringComparison.OrdinalIgnoreCase) != (scheduler == Scheduler.Mh))
+            else if (scheduler != (flag is SchedulerFlags.ShFallback or SchedulerFlags.ShPort ? Scheduler.Sh : Scheduler.Mh))
                 Error(KeyLine(s, "sched_flags"), $"sched_flags: {f} applies to the {f[..2].ToLowerInvariant()} scheduler, but lb_algo is {scheduler.ToString().ToLowerInvariant()}");
             else flags |= flag;
         }
@@ -757,12 +764,17 @@ internal sealed class ConfigModelBuilder
 
     private HealthCheck BuildCheck(Sec s, bool applicabilityKnown)
     {
+        var before = _errors.Count;
         var kind = Choice(s, "check", CheckKinds, HealthCheckKind.None);
+        if (_errors.Count > before) applicabilityKnown = false; // a misspelt kind: do not pile "does not apply" on top
         if (applicabilityKnown)
         {
             foreach (var key in Schema.CheckKeys)
             {
                 if (key == "check" || !TryGet(s, key, out _, out var line)) continue;
+                // An inherited key was already checked against the virtual server's own check kind,
+                // unless this real server chose another kind.
+                if (!s.Values.ContainsKey(key) && s.Parent is { } parent && parent.Values.ContainsKey("check") && !s.Values.ContainsKey("check")) continue;
                 var used = UsedBy(key);
                 if (kind == HealthCheckKind.None)
                     Error(line, $"{key} has no effect: {(s.Type == Schema.RealServer ? $"[real_server {s.Name}]" : s.Header)} has check = none (set check = TCP_CHECK, HTTP_GET, ...)");
