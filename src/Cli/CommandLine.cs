@@ -11,6 +11,7 @@ public static class CommandLine
     [
         new VersionVerb(),
         new CheckConfigVerb(),
+        new HealthCheckVerb(),
     ];
 
     public static int Run(string[] args) => Run(args, new VerbContext(Console.Out, Console.Error));

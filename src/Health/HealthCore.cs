@@ -54,8 +54,8 @@ public sealed record RealServerStatus(
 /// and returns the actions to carry out. One event loop owns an instance; nothing here is shared.
 ///
 /// Semantics (docs/health.md has the full table):
-/// - a healthy server is marked down after retry+1 consecutive failed checks; after each of the
-///   first <c>retry</c> failures the next check comes delay_before_retry after the failed one ended;
+/// - a healthy server is marked down after max(retry+1, fall) consecutive failed checks; after each
+///   earlier failure the next check comes delay_before_retry after the failed one ended;
 /// - a failed server is marked up after <c>rise</c> consecutive successes (default 1);
 /// - otherwise the next check is due delay_loop after the previous one was due;
 /// - without alpha a server starts up (keepalived); with alpha it starts down until its first success;
@@ -177,7 +177,7 @@ public sealed class HealthCore
             server.Failures++;
             server.ConsecutiveSuccesses = 0;
             server.ConsecutiveFailures++;
-            if (server.Up && server.ConsecutiveFailures >= check.Fall)
+            if (server.Up && server.ConsecutiveFailures >= check.FailuresToDown)
             {
                 SetState(server, false, now, result.Reason, actions);
                 Schedule(server, regular, actions);

@@ -97,8 +97,18 @@ public sealed record CheckSettings
     public ScriptCheckSettings? Script { get; init; }
     public DnsCheckSettings? Dns { get; init; }
 
-    /// <summary>Consecutive failures that take a healthy server out: retry + 1.</summary>
-    public int Fall => Retry + 1;
+    /// <summary>
+    /// Lower bound on the consecutive failures that take a healthy server out (for users who
+    /// think in HAProxy's rise/fall). The effective count is <see cref="FailuresToDown"/>.
+    /// </summary>
+    public int Fall { get; init; } = 1;
+
+    /// <summary>
+    /// Consecutive failed checks that take a healthy server out: max(retry + 1, fall). Each
+    /// failure before the last is retried after delay_before_retry; so with keepalived's
+    /// defaults (retry 1, fall 1) the second consecutive failure removes the server.
+    /// </summary>
+    public int FailuresToDown => Math.Max(Retry + 1, Fall);
 }
 
 /// <summary>One real server of a virtual service, as configured.</summary>

@@ -268,3 +268,29 @@ public class HealthCoreTests
         Assert.Contains("TCP 192.0.2.100:80", ex.Message);
     }
 }
+
+public class FallTests
+{
+    [Theory]
+    [InlineData(1, 1, 2)]
+    [InlineData(0, 1, 1)]
+    [InlineData(2, 1, 3)]
+    [InlineData(1, 4, 4)]
+    [InlineData(0, 3, 3)]
+    public void Failures_to_down_is_the_larger_of_retry_plus_one_and_fall(int retry, int fall, int expected)
+    {
+        var s = new CheckSettings { Target = System.Net.IPEndPoint.Parse("10.0.0.1:80"), Retry = retry, Fall = fall };
+        Assert.Equal(expected, s.FailuresToDown);
+        var vs = VirtualServerKey.Tcp(System.Net.IPEndPoint.Parse("192.0.2.1:80"));
+        var key = new RealServerKey(vs, s.Target);
+        var core = new HealthCore(1);
+        core.Load(new HealthModel([new VirtualServerSpec { Key = vs, RealServers = [new RealServerSpec { Address = s.Target, Check = s with { Warmup = TimeSpan.Zero } }] }]), TimeSpan.Zero);
+        for (var i = 1; i < expected; i++)
+        {
+            core.OnResult(key, CheckResult.Failed("x", TimeSpan.Zero), TimeSpan.FromSeconds(i));
+            Assert.True(core.Status(key).Up, $"down after {i} failures; expected {expected}");
+        }
+        core.OnResult(key, CheckResult.Failed("x", TimeSpan.Zero), TimeSpan.FromSeconds(expected));
+        Assert.False(core.Status(key).Up);
+    }
+}
