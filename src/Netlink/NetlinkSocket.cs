@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Appliance.Interop;
 
 namespace Appliance.Netlink;
 
@@ -35,39 +36,39 @@ public sealed unsafe class NetlinkSocket : IDisposable
     /// <summary>Opens and binds a netlink socket of <paramref name="protocol"/> (<see cref="NetlinkProtocol"/>).</summary>
     public static NetlinkSocket Open(int protocol, int socketBufferBytes = 4 << 20)
     {
-        var fd = NativeNetlink.socket(NativeNetlink.AF_NETLINK, NativeNetlink.SOCK_RAW | NativeNetlink.SOCK_CLOEXEC, protocol);
+        var fd = Libc.socket(Libc.AF_NETLINK, Libc.SOCK_RAW | Libc.SOCK_CLOEXEC, protocol);
         if (fd < 0) throw new NetlinkException($"opening a netlink socket (protocol {protocol})", Marshal.GetLastPInvokeError());
         try
         {
             // Bigger buffers keep a batch's ACKs from overrunning the receive queue; the FORCE
             // variants pass rmem_max when we are root, the plain ones are the fallback.
-            SetInt(fd, NativeNetlink.SOL_SOCKET, NativeNetlink.SO_RCVBUFFORCE, socketBufferBytes, NativeNetlink.SO_RCVBUF);
-            SetInt(fd, NativeNetlink.SOL_SOCKET, NativeNetlink.SO_SNDBUFFORCE, socketBufferBytes, NativeNetlink.SO_SNDBUF);
+            SetInt(fd, Libc.SOL_SOCKET, Libc.SO_RCVBUFFORCE, socketBufferBytes, Libc.SO_RCVBUF);
+            SetInt(fd, Libc.SOL_SOCKET, Libc.SO_SNDBUFFORCE, socketBufferBytes, Libc.SO_SNDBUF);
             // ACKs carry only the request header (CAP_ACK) and the kernel's error text (EXT_ACK).
-            SetInt(fd, NativeNetlink.SOL_NETLINK, NativeNetlink.NETLINK_CAP_ACK, 1, 0);
-            SetInt(fd, NativeNetlink.SOL_NETLINK, NativeNetlink.NETLINK_EXT_ACK, 1, 0);
-            var tv = stackalloc long[2] { (long)ReceiveTimeout.TotalSeconds, 0 };
-            NativeNetlink.setsockopt(fd, NativeNetlink.SOL_SOCKET, 20 /* SO_RCVTIMEO */, tv, 16);
+            SetInt(fd, Libc.SOL_NETLINK, Libc.NETLINK_CAP_ACK, 1, 0);
+            SetInt(fd, Libc.SOL_NETLINK, Libc.NETLINK_EXT_ACK, 1, 0);
+            var tv = new NativeNetlink.timeval { tv_sec = (long)ReceiveTimeout.TotalSeconds };
+            Libc.setsockopt(fd, Libc.SOL_SOCKET, NativeNetlink.SO_RCVTIMEO, &tv, (uint)sizeof(NativeNetlink.timeval));
 
-            var address = new NativeNetlink.sockaddr_nl { nl_family = NativeNetlink.AF_NETLINK };
-            if (NativeNetlink.bind(fd, &address, (uint)sizeof(NativeNetlink.sockaddr_nl)) < 0)
+            var address = new sockaddr_nl { nl_family = Libc.AF_NETLINK };
+            if (Libc.bind(fd, &address, (uint)sizeof(sockaddr_nl)) < 0)
                 throw new NetlinkException("binding a netlink socket", Marshal.GetLastPInvokeError());
-            uint length = (uint)sizeof(NativeNetlink.sockaddr_nl);
+            uint length = (uint)sizeof(sockaddr_nl);
             if (NativeNetlink.getsockname(fd, &address, &length) < 0)
                 throw new NetlinkException("reading the netlink socket's port id", Marshal.GetLastPInvokeError());
             return new NetlinkSocket(fd, address.nl_pid, protocol);
         }
         catch
         {
-            NativeNetlink.close(fd);
+            Libc.close(fd);
             throw;
         }
     }
 
     private static void SetInt(int fd, int level, int name, int value, int fallbackName)
     {
-        if (NativeNetlink.setsockopt(fd, level, name, &value, sizeof(int)) == 0 || fallbackName == 0) return;
-        NativeNetlink.setsockopt(fd, level, fallbackName, &value, sizeof(int));
+        if (Libc.setsockopt(fd, level, name, &value, sizeof(int)) == 0 || fallbackName == 0) return;
+        Libc.setsockopt(fd, level, fallbackName, &value, sizeof(int));
     }
 
     public uint NextSequence() => ++_sequence == 0 ? ++_sequence : _sequence;
@@ -115,10 +116,10 @@ public sealed unsafe class NetlinkSocket : IDisposable
         {
             while (true)
             {
-                var n = NativeNetlink.send(_fd, p, (nuint)data.Length, 0);
+                var n = Libc.sendto(_fd, p, (nuint)data.Length, 0, null, 0);
                 if (n >= 0) return;
                 var errno = Marshal.GetLastPInvokeError();
-                if (errno != NativeNetlink.EINTR) throw new NetlinkException($"{operation}: sending to the kernel", errno);
+                if (errno != Libc.EINTR) throw new NetlinkException($"{operation}: sending to the kernel", errno);
             }
         }
     }
@@ -129,7 +130,7 @@ public sealed unsafe class NetlinkSocket : IDisposable
         {
             while (true)
             {
-                var n = NativeNetlink.recv(_fd, p, (nuint)_receive.Length, NativeNetlink.MSG_TRUNC);
+                var n = Libc.recvfrom(_fd, p, (nuint)_receive.Length, Libc.MSG_TRUNC, null, null);
                 if (n > _receive.Length)
                 {
                     // The rest of that datagram is gone; what we have is parsed, the loss is counted.
@@ -138,8 +139,8 @@ public sealed unsafe class NetlinkSocket : IDisposable
                 }
                 if (n >= 0) return (int)n;
                 var errno = Marshal.GetLastPInvokeError();
-                if (errno == NativeNetlink.EINTR) continue;
-                if (errno == NativeNetlink.EAGAIN) errno = Errno.ETIMEDOUT;
+                if (errno == Libc.EINTR) continue;
+                if (errno == Libc.EAGAIN) errno = Errno.ETIMEDOUT;
                 throw new NetlinkException($"{operation}: receiving from the kernel", errno);
             }
         }
@@ -149,7 +150,7 @@ public sealed unsafe class NetlinkSocket : IDisposable
     {
         if (_fd >= 0)
         {
-            NativeNetlink.close(_fd);
+            Libc.close(_fd);
             _fd = -1;
         }
     }
