@@ -15,12 +15,11 @@ public static class IpvsCodec
     public static void BeginRequest(NetlinkWriter w, ushort familyId, IpvsCommand command, uint sequence, bool dump = false) =>
         w.BeginGenericMessage(familyId, NetlinkFlags.Request | (dump ? NetlinkFlags.Dump : NetlinkFlags.Ack), sequence, (byte)command, IpvsAttr.FamilyVersion);
 
-    /// <summary>IPVS_CMD_ATTR_SERVICE. With <paramref name="full"/> false only the key goes out (enough for GET/DEL/dest commands).</summary>
-    public static void PutService(NetlinkWriter w, IpvsService service, bool full = true)
+    /// <summary>IPVS_CMD_ATTR_SERVICE with every setting (NEW_SERVICE and SET_SERVICE need them all or the kernel says EINVAL).</summary>
+    public static void PutService(NetlinkWriter w, IpvsService service)
     {
         var nest = w.BeginNested(IpvsAttr.CmdService, setNestedFlag: true);
         PutServiceKey(w, service.Key);
-        if (full)
         {
             w.PutString(IpvsAttr.SvcSchedName, service.Scheduler);
             if (!string.IsNullOrEmpty(service.PeName)) w.PutString(IpvsAttr.SvcPeName, service.PeName);
@@ -33,12 +32,47 @@ public static class IpvsCodec
         w.EndNested(nest);
     }
 
-    /// <summary>A service nest carrying only the key.</summary>
+    /// <summary>
+    /// The service nest for commands that only look a service up (DEL_SERVICE, *_DEST, ZERO):
+    /// the key plus empty settings, exactly what ipvsadm sends. The kernel parses only the key
+    /// for these (ip_vs_genl_parse_service with full_entry false).
+    /// </summary>
+    public static void PutServiceLookup(NetlinkWriter w, ServiceKey key) =>
+        PutService(w, new IpvsService(key, "", ServiceFlags.None, 0, IpvsService.FullNetmask(key.Family)));
+
+    /// <summary>A service nest with the key only, as ipvsadm sends it for the GET_DEST dump.</summary>
     public static void PutServiceKeyOnly(NetlinkWriter w, ServiceKey key)
     {
         var nest = w.BeginNested(IpvsAttr.CmdService, setNestedFlag: true);
         PutServiceKey(w, key);
         w.EndNested(nest);
+    }
+
+    /// <summary>Reads just the key of a service nest (requests carry no more for lookups).</summary>
+    public static bool TryReadServiceKey(NetlinkAttributeReader r, out ServiceKey key)
+    {
+        key = default;
+        ushort af = 0, protocol = 0, port = 0;
+        uint fwmark = 0;
+        ReadOnlySpan<byte> addr = default;
+        while (r.TryNext(out var a))
+        {
+            var ok = a.Type switch
+            {
+                IpvsAttr.SvcAf => a.TryU16(out af),
+                IpvsAttr.SvcProtocol => a.TryU16(out protocol),
+                IpvsAttr.SvcAddr => (addr = a.Payload).Length >= 4,
+                IpvsAttr.SvcPort => a.TryU16BigEndian(out port),
+                IpvsAttr.SvcFwmark => a.TryU32(out fwmark),
+                _ => true,
+            };
+            if (!ok) return false;
+        }
+        if (r.Error != NetlinkMalformation.None || (af != IpvsFamily.Inet && af != IpvsFamily.Inet6)) return false;
+        if (fwmark != 0) { key = ServiceKey.ForFirewallMark(fwmark, af); return true; }
+        if (!TryAddress(addr, af, out var address)) return false;
+        key = new ServiceKey(af, (IpvsProtocol)protocol, address, port, 0);
+        return true;
     }
 
     private static void PutServiceKey(NetlinkWriter w, ServiceKey key)
@@ -54,7 +88,7 @@ public static class IpvsCodec
         w.PutU16BigEndian(IpvsAttr.SvcPort, key.Port);
     }
 
-    /// <summary>IPVS_CMD_ATTR_DEST. Tunnel attributes only for tunnel destinations, as ipvsadm does.</summary>
+    /// <summary>IPVS_CMD_ATTR_DEST, tunnel attributes included for every method (as ipvsadm 1.31 sends them).</summary>
     public static void PutDestination(NetlinkWriter w, IpvsDestination d)
     {
         var nest = w.BeginNested(IpvsAttr.CmdDest, setNestedFlag: true);
@@ -63,12 +97,9 @@ public static class IpvsCodec
         w.PutU16BigEndian(IpvsAttr.DestPort, d.Port);
         w.PutU32(IpvsAttr.DestFwdMethod, (uint)d.Forward);
         w.PutU32(IpvsAttr.DestWeight, unchecked((uint)d.Weight));
-        if (d.Forward == ForwardMethod.Tunnel)
-        {
-            w.PutU8(IpvsAttr.DestTunType, (byte)d.TunnelType);
-            w.PutU16BigEndian(IpvsAttr.DestTunPort, d.TunnelPort);
-            w.PutU16(IpvsAttr.DestTunFlags, (ushort)d.TunnelFlags);
-        }
+        w.PutU8(IpvsAttr.DestTunType, (byte)d.TunnelType);
+        w.PutU16BigEndian(IpvsAttr.DestTunPort, d.TunnelPort);
+        w.PutU16(IpvsAttr.DestTunFlags, (ushort)d.TunnelFlags);
         w.PutU32(IpvsAttr.DestUThresh, d.UpperThreshold);
         w.PutU32(IpvsAttr.DestLThresh, d.LowerThreshold);
         w.EndNested(nest);
