@@ -52,7 +52,8 @@ internal static class Probe
 
     public static Socket NewStreamSocket(CheckSettings s)
     {
-        var socket = new Socket(s.Target.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        // No TCP_NODELAY: the request is one write, which Nagle never holds back; one syscall less per check.
+        var socket = new Socket(s.Target.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         if (s.BindTo is { } source) socket.Bind(new IPEndPoint(source, 0));
         return socket;
     }

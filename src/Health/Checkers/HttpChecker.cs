@@ -20,6 +20,7 @@ public sealed class HttpChecker : IChecker
 {
     /// <summary>Status line and headers must fit in this many bytes.</summary>
     public const int HeaderLimit = 8192;
+    private const int InitialBuffer = 1024;
 
     private readonly CheckSettings _s;
     private readonly HttpCheckSettings _h;
@@ -61,7 +62,9 @@ public sealed class HttpChecker : IChecker
 
         var phase = Phase.Tls;
         Stream stream = new NetworkStream(socket, ownsSocket: false);
-        var buffer = ArrayPool<byte>.Shared.Rent(HeaderLimit);
+        // Most status lines and headers fit in 1 KiB; the buffer grows to HeaderLimit only when
+        // needed, so thousands of checks in flight do not pin 8 KiB each.
+        var buffer = ArrayPool<byte>.Shared.Rent(InitialBuffer);
         try
         {
             if (_tls)
@@ -79,7 +82,7 @@ public sealed class HttpChecker : IChecker
             }
             phase = Phase.Response;
             await stream.WriteAsync(_request, deadline.Token).ConfigureAwait(false);
-            return await ReadResponseAsync(stream, buffer, start, deadline.Token).ConfigureAwait(false);
+            return await ReadResponseAsync(stream, b => buffer = b, buffer, start, deadline.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (!stopping.IsCancellationRequested)
         {
@@ -112,15 +115,23 @@ public sealed class HttpChecker : IChecker
 
     private enum Phase { Tls, Response, Body }
 
-    private async Task<CheckResult> ReadResponseAsync(Stream stream, byte[] buffer, long start, CancellationToken token)
+    private async Task<CheckResult> ReadResponseAsync(Stream stream, Action<byte[]> swapped, byte[] buffer, long start, CancellationToken token)
     {
         var filled = 0;
         var headerEnd = -1;
         while (headerEnd < 0)
         {
-            if (filled == HeaderLimit)
+            if (filled >= HeaderLimit)
                 return CheckResult.Failed($"HTTP headers from {_s.Target} exceed {HeaderLimit} bytes", Probe.Since(start));
-            var n = await stream.ReadAsync(buffer.AsMemory(filled, HeaderLimit - filled), token).ConfigureAwait(false);
+            if (filled == buffer.Length)
+            {
+                var bigger = ArrayPool<byte>.Shared.Rent(HeaderLimit);
+                buffer.AsSpan(0, filled).CopyTo(bigger);
+                ArrayPool<byte>.Shared.Return(buffer);
+                buffer = bigger;
+                swapped(bigger); // the caller returns whichever buffer is current
+            }
+            var n = await stream.ReadAsync(buffer.AsMemory(filled, Math.Min(buffer.Length, HeaderLimit) - filled), token).ConfigureAwait(false);
             if (n == 0)
             {
                 var got = buffer.AsSpan(0, filled);
@@ -164,7 +175,7 @@ public sealed class HttpChecker : IChecker
             var done = Feed(leftover, decoder, body, ref remaining, out var framing);
             while (!done && framing is null && !body.Overflowed)
             {
-                var n = await stream.ReadAsync(buffer.AsMemory(0, HeaderLimit), token).ConfigureAwait(false);
+                var n = await stream.ReadAsync(buffer.AsMemory(0, Math.Min(buffer.Length, HeaderLimit)), token).ConfigureAwait(false);
                 if (n == 0)
                 {
                     if (decoder is not null || length is not null)

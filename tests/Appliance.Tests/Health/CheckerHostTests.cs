@@ -69,6 +69,17 @@ public class CheckerHostTests
     }
 
     [Fact]
+    public async Task Headers_beyond_the_first_kilobyte_are_read_and_beyond_8_KiB_refused()
+    {
+        await using var server = new TestHttpServer(Ip) { Body = "the body OK", ExtraHeaders = $"X-Padding: {new string('p', 3000)}\r\n" };
+        var big = await Run(Http(server.Endpoint, new HttpCheckSettings { Expect = "body OK" }));
+        Assert.True(big.Succeeded, big.Reason);
+        server.ExtraHeaders = $"X-Padding: {new string('p', 9000)}\r\n";
+        var huge = await Run(Http(server.Endpoint));
+        Assert.Equal($"HTTP headers from {server.Endpoint} exceed 8192 bytes", huge.Reason);
+    }
+
+    [Fact]
     public async Task Status_code_lists_and_ranges_decide()
     {
         await using var server = new TestHttpServer(Ip) { Status = 302 };

@@ -64,6 +64,7 @@ internal sealed class TestHttpServer : IAsyncDisposable
     public volatile int Status = 200;
     public volatile string Body = "OK\n";
     public volatile bool Chunked;
+    public volatile string ExtraHeaders = "";
     public TimeSpan Delay = TimeSpan.Zero;
     /// <summary>When set, decides the status of request n (1-based); for flapping servers.</summary>
     public Func<int, int>? StatusOf { get; set; }
@@ -127,7 +128,7 @@ internal sealed class TestHttpServer : IAsyncDisposable
             var body = Encoding.UTF8.GetBytes(Body);
             var head = Chunked
                 ? $"HTTP/1.1 {status} X\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
-                : $"HTTP/1.1 {status} X\r\nContent-Length: {body.Length}\r\nConnection: close\r\n\r\n";
+                : $"HTTP/1.1 {status} X\r\n{ExtraHeaders}Content-Length: {body.Length}\r\nConnection: close\r\n\r\n";
             await stream.WriteAsync(Encoding.ASCII.GetBytes(head), _stop.Token);
             if (Chunked)
             {
