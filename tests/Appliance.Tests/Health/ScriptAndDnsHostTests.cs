@@ -166,3 +166,32 @@ public sealed class ScriptAndDnsHostTests : IDisposable
         Assert.Equal($"DNS query to {closed} refused (port unreachable)", r.Reason);
     }
 }
+
+[Trait("Category", "Host")]
+public sealed class NotifyHostTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("health-notify-").FullName;
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private sealed class Log : Appliance.Logging.ILog
+    {
+        public List<string> Lines { get; } = new();
+        public bool IsEnabled(Appliance.Logging.LogLevel level) => true;
+        public void Write(Appliance.Logging.LogLevel level, string component, string message) { lock (Lines) Lines.Add(message); }
+    }
+
+    [Fact]
+    public async Task A_quorum_hook_runs_with_its_arguments_and_failures_are_logged()
+    {
+        var output = Path.Combine(_dir, "out");
+        var hook = Path.Combine(_dir, "hook");
+        File.WriteAllText(hook, $"#!/bin/sh\necho \"$1|$2\" > {output}\nexit 3\n");
+        if (OperatingSystem.IsLinux()) File.SetUnixFileMode(hook, UnixFileMode.UserRead | UnixFileMode.UserExecute);
+        var log = new Log();
+        await new NotifyRunner(log).Start($"{hook} \"web down\" 2");
+        Assert.Equal("web down|2\n", File.ReadAllText(output));
+        Assert.Contains(log.Lines, l => l.Contains("exited 3"));
+        await new NotifyRunner(log).Start(Path.Combine(_dir, "absent"));
+        Assert.Contains(log.Lines, l => l.StartsWith("running notify hook") && l.Contains("absent"));
+    }
+}
