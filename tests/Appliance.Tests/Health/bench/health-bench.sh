@@ -17,9 +17,10 @@ gcc -O2 -Wall -Werror -o "$root/out/bench/health-httpd" "$here/httpd.c"
 log=$(mktemp)
 # The servers run at a higher priority (nice -10) so that on a shared machine they are not the
 # bottleneck; the checker runs at normal priority.
-nice -n -10 "$root/out/bench/health-httpd" 127.1.0.1 "$servers" "$port" >"$log" 2>&1 &
+# setsid: the workers form their own process group, ended together by the trap.
+setsid nice -n -10 "$root/out/bench/health-httpd" 127.1.0.1 "$servers" "$port" "${SERVER_WORKERS:-2}" >"$log" 2>&1 &
 server=$!
-trap 'kill "$server" 2>/dev/null; rm -f "$log"' EXIT
+trap 'kill -- -"$server" 2>/dev/null; rm -f "$log"' EXIT
 for _ in $(seq 100); do grep -q listening "$log" && break; kill -0 "$server" || { cat "$log" >&2; exit 1; }; sleep 0.1; done
 grep -q listening "$log" || { echo "health-bench: server did not start" >&2; cat "$log" >&2; exit 1; }
 echo "# $(date -u +%FT%TZ) $(uname -r), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"

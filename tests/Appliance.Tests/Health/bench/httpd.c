@@ -2,7 +2,8 @@
  * addresses starting at FIRST (host octets .0 and .255 skipped, like the bench verb), all on
  * PORT. Every connection gets one fixed HTTP/1.1 200 answer after the request head arrives,
  * then the server closes. Cheap on purpose, so the machine's CPU goes to the checker measured.
- * usage: httpd FIRST COUNT PORT */
+ * WORKERS processes (default 1) share the listeners, each with its own epoll and EPOLLEXCLUSIVE.
+ * usage: httpd FIRST COUNT PORT [WORKERS] */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
@@ -19,7 +20,8 @@ static const char answer[] = "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nConnection
 
 int main(int argc, char **argv)
 {
-    if (argc != 4) { fprintf(stderr, "usage: %s FIRST COUNT PORT\n", argv[0]); return 2; }
+    if (argc != 4 && argc != 5) { fprintf(stderr, "usage: %s FIRST COUNT PORT [WORKERS]\n", argv[0]); return 2; }
+    int workers = argc == 5 ? atoi(argv[4]) : 1;
     struct in_addr first;
     if (inet_pton(AF_INET, argv[1], &first) != 1) { fprintf(stderr, "bad address %s\n", argv[1]); return 2; }
     int count = atoi(argv[2]), port = atoi(argv[3]);
@@ -27,7 +29,7 @@ int main(int argc, char **argv)
     getrlimit(RLIMIT_NOFILE, &rl);
     rl.rlim_cur = rl.rlim_max;
     setrlimit(RLIMIT_NOFILE, &rl);
-    int ep = epoll_create1(0);
+    int *listeners = calloc(count, sizeof *listeners);
     uint32_t a = ntohl(first.s_addr);
     for (int i = 0; i < count; a++) {
         if ((a & 0xff) == 0 || (a & 0xff) == 255) continue;
@@ -38,13 +40,17 @@ int main(int argc, char **argv)
             fprintf(stderr, "listening on %s:%d: %s\n", inet_ntoa(sa.sin_addr), port, strerror(errno));
             return 1;
         }
-        /* listeners are tagged by the top bit so accepted sockets are told apart */
-        struct epoll_event ev = { .events = EPOLLIN, .data.u64 = (1ULL << 63) | (uint64_t)l };
-        epoll_ctl(ep, EPOLL_CTL_ADD, l, &ev);
-        i++;
+        listeners[i++] = l;
     }
-    printf("listening on %d addresses from %s port %d\n", count, argv[1], port);
+    printf("listening on %d addresses from %s port %d, %d workers\n", count, argv[1], port, workers);
     fflush(stdout);
+    for (int w = 1; w < workers; w++) if (fork() == 0) break;
+    int ep = epoll_create1(0);
+    for (int i = 0; i < count; i++) {
+        /* listeners are tagged by the top bit so accepted sockets are told apart */
+        struct epoll_event ev = { .events = EPOLLIN | EPOLLEXCLUSIVE, .data.u64 = (1ULL << 63) | (uint64_t)listeners[i] };
+        epoll_ctl(ep, EPOLL_CTL_ADD, listeners[i], &ev);
+    }
     struct epoll_event evs[256];
     char buf[4096];
     for (;;) {
