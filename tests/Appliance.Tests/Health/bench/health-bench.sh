@@ -27,3 +27,7 @@ echo "# $(date -u +%FT%TZ) $(uname -r), $(nproc) CPUs, load $(cut -d' ' -f1-3 /p
 echo "# CHECKER_NICE=${CHECKER_NICE:-0} $bin health bench --servers $servers --from 127.1.0.1 --port $port --kind $kind --seconds $seconds"
 # CHECKER_NICE=-10 gives the checker the priority it has on its own box when this host is shared.
 nice -n "${CHECKER_NICE:-0}" "$bin" health bench --servers "$servers" --from 127.1.0.1 --port "$port" --kind "$kind" --seconds "$seconds"
+# The kernel's floor on this machine: the same HTTP check from C, blocking, back to back.
+gcc -O2 -Wall -Werror -o "$root/out/bench/health-floor" "$here/floor.c"
+floor_servers=$(( servers < 1000 ? servers : 1000 ))
+"$root/out/bench/health-floor" 127.1.0.1 "$floor_servers" "$port" 5
