@@ -177,6 +177,29 @@ public sealed class HealthVerbHostTests : IDisposable
     }
 
     [Fact]
+    public void Health_check_duration_runs_the_hysteresis_retry_then_down()
+    {
+        var dead = Loopback.Refusing(Ip);
+        File.WriteAllText(_file, HealthConfigMappingTests.Ini($"""
+            [virtual_server web]
+            address = 192.0.2.10
+            port = 80
+            check = TCP_CHECK
+            delay_loop = 0.2
+            retry = 1
+            delay_before_retry = 0.1
+            warmup = 0
+
+            {RealServer("dead", dead)}
+            """));
+        var (code, output, err) = Invoke("health", "check", "--config", _file, "--duration", "1.5");
+        Assert.True(code == HealthCheckVerb.SomeDown, $"exit {code}; stderr: {err}\n{output}");
+        var last = output.Split("VIRTUAL SERVER")[^1];
+        Assert.Matches($@"{Esc(dead)} +DOWN +[0-9.]+s +no +0 +[0-9]+ +connect to {Esc(dead)} refused", last);
+        Assert.Contains($"real server {dead} of TCP 192.0.2.10:80 is DOWN: connect to {dead} refused", err);
+    }
+
+    [Fact]
     public void An_invalid_configuration_is_refused_with_its_errors()
     {
         File.WriteAllText(_file, "[virtual_server web]\nbogus_key = 1\n");

@@ -216,4 +216,50 @@ public class MonitorHostTests
         Assert.Equal(before.Failures, after.Failures);
         Assert.Single(h.ProbesOf(dead)); // its delay_loop schedule stood; no extra probe because of the reload
     }
+
+    [Fact]
+    public async Task In_flight_probes_never_exceed_the_bound_and_waiting_checks_start_late_not_never()
+    {
+        var servers = new List<TestHttpServer>();
+        for (var i = 0; i < 5; i++) servers.Add(new TestHttpServer(Ip) { Mode = Behaviour.Hang });
+        try
+        {
+            var inFlight = 0;
+            var peak = 0;
+            var options = new HealthMonitorOptions
+            {
+                MaxConcurrentChecks = 2,
+                CreateChecker = s => new Counting(CheckerFactory.Create(s), () =>
+                {
+                    var now = Interlocked.Increment(ref inFlight);
+                    int seen;
+                    while ((seen = Volatile.Read(ref peak)) < now && Interlocked.CompareExchange(ref peak, now, seen) != seen) { }
+                }, () => Interlocked.Decrement(ref inFlight)),
+            };
+            var monitor = new HealthMonitor(new HealthCore(1), new MonotonicClock(), new Log(), options);
+            using var stop = new CancellationTokenSource();
+            var run = monitor.RunAsync(Model(servers.Select(s => Server(s.Endpoint, CheckKind.Http, retry: 0, delayLoop: 5, beforeRetry: 0.1, timeout: 0.3)).ToArray()), stop.Token);
+            // All five were due at once; two at a time, each 300 ms: all five are judged, in three waves.
+            await Loopback.WaitFor(async () => (await monitor.QueryAsync()).Servers.All(s => s.Checked), Bound,
+                () => "every server should have been checked despite the bound");
+            Assert.Equal(2, Volatile.Read(ref peak));
+            Assert.True(monitor.Lateness.Max >= TimeSpan.FromMilliseconds(250), $"the third wave should have started late, max lateness {monitor.Lateness.Max}");
+            stop.Cancel();
+            await run;
+        }
+        finally
+        {
+            foreach (var s in servers) await s.DisposeAsync();
+        }
+    }
+
+    private sealed class Counting(IChecker inner, Action started, Action ended) : IChecker
+    {
+        public async Task<CheckResult> CheckAsync(CancellationToken stopping)
+        {
+            started();
+            try { return await inner.CheckAsync(stopping); }
+            finally { ended(); }
+        }
+    }
 }
