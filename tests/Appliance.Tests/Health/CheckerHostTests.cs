@@ -16,7 +16,9 @@ public class CheckerHostTests
     /// <summary>For checks whose outcome is not a timeout: generous, so a loaded machine cannot turn them into one.</summary>
     private static readonly TimeSpan Generous = TimeSpan.FromSeconds(5);
     /// <summary>For the timeout paths themselves.</summary>
-    private static readonly TimeSpan Timeout = TimeSpan.FromMilliseconds(500);
+    // Long enough that a loaded machine's scheduling delay (seen: hundreds of ms) cannot make a
+    // loopback connect look like a timeout.
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(1);
 
     private static CheckSettings Http(IPEndPoint target, HttpCheckSettings? http = null, CheckKind kind = CheckKind.Http, TimeSpan? timeout = null) => new()
     {
@@ -50,7 +52,7 @@ public class CheckerHostTests
         using var silent = new SilentListener(Ip);
         var r = await Run(new CheckSettings { Target = silent.Endpoint, ConnectTimeout = Timeout });
         Assert.False(r.Succeeded);
-        Assert.Equal($"no answer from {silent.Endpoint} within 500 ms (connect_timeout)", r.Reason);
+        Assert.Equal($"no answer from {silent.Endpoint} within 1 s (connect_timeout)", r.Reason);
         Assert.InRange(r.Duration, Timeout - TimeSpan.FromMilliseconds(5), Timeout + TimeSpan.FromSeconds(1.5));
     }
 
@@ -95,17 +97,17 @@ public class CheckerHostTests
         await using var server = new TestHttpServer(Ip) { Mode = Behaviour.Hang };
         var r = await Run(Http(server.Endpoint, timeout: Timeout));
         Assert.False(r.Succeeded);
-        Assert.Equal($"connected to {server.Endpoint} but no HTTP response within 500 ms (connect_timeout)", r.Reason);
+        Assert.Equal($"connected to {server.Endpoint} but no HTTP response within 1 s (connect_timeout)", r.Reason);
         Assert.InRange(r.Duration, Timeout - TimeSpan.FromMilliseconds(5), Timeout + TimeSpan.FromSeconds(1.5));
     }
 
     [Fact]
     public async Task A_server_slower_than_connect_timeout_fails_and_one_within_it_passes()
     {
-        await using var server = new TestHttpServer(Ip) { Delay = TimeSpan.FromMilliseconds(1500) };
+        await using var server = new TestHttpServer(Ip) { Delay = TimeSpan.FromMilliseconds(2500) };
         var slow = await Run(Http(server.Endpoint, timeout: Timeout));
         Assert.False(slow.Succeeded);
-        Assert.Contains("no HTTP response within 500 ms (connect_timeout)", slow.Reason);
+        Assert.Contains("no HTTP response within 1 s (connect_timeout)", slow.Reason);
         server.Delay = TimeSpan.FromMilliseconds(100);
         var fine = await Run(Http(server.Endpoint));
         Assert.True(fine.Succeeded, fine.Reason);
@@ -220,7 +222,7 @@ public class CheckerHostTests
 
         await using var hang = new TestHttpServer(Ip, tls: true) { Mode = Behaviour.Hang };
         var h = await Run(Http(hang.Endpoint, kind: CheckKind.Https, timeout: Timeout));
-        Assert.Equal($"no TLS handshake from {hang.Endpoint} within 500 ms (connect_timeout)", h.Reason);
+        Assert.Equal($"no TLS handshake from {hang.Endpoint} within 1 s (connect_timeout)", h.Reason);
     }
 
     private static string Regex(IPEndPoint e) => System.Text.RegularExpressions.Regex.Escape(e.ToString());

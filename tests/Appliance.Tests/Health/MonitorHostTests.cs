@@ -141,14 +141,14 @@ public class MonitorHostTests
     {
         using var silent = new SilentListener(Ip);
         var key = new RealServerKey(Vs, silent.Endpoint);
-        await using var h = new Harness(Model(Server(silent.Endpoint, CheckKind.Tcp, retry: 1, delayLoop: 2, beforeRetry: 0.1, timeout: 0.3)));
+        await using var h = new Harness(Model(Server(silent.Endpoint, CheckKind.Tcp, retry: 1, delayLoop: 3, beforeRetry: 0.1, timeout: 1)));
         await h.WaitUntil(key, s => !s.Up, "down");
         var probes = h.ProbesOf(silent.Endpoint);
         Assert.Equal(2, (await h.Status(key)).Failures);
         Assert.All(probes.Take(2), p =>
         {
-            Assert.Equal($"no answer from {silent.Endpoint} within 300 ms (connect_timeout)", p.Result.Reason);
-            Assert.True(p.End - p.Start >= TimeSpan.FromMilliseconds(295), $"timed out after {(p.End - p.Start).TotalMilliseconds:0} ms");
+            Assert.Equal($"no answer from {silent.Endpoint} within 1 s (connect_timeout)", p.Result.Reason);
+            Assert.True(p.End - p.Start >= TimeSpan.FromMilliseconds(995), $"timed out after {(p.End - p.Start).TotalMilliseconds:0} ms");
         });
         AssertRetriesSpaced(probes.Take(2).ToArray(), TimeSpan.FromSeconds(0.1));
     }
@@ -158,11 +158,11 @@ public class MonitorHostTests
     {
         await using var server = new TestHttpServer(Ip) { Mode = Behaviour.Hang };
         var key = new RealServerKey(Vs, server.Endpoint);
-        await using var h = new Harness(Model(Server(server.Endpoint, CheckKind.Http, retry: 1, delayLoop: 2, beforeRetry: 0.1, timeout: 0.3)));
+        await using var h = new Harness(Model(Server(server.Endpoint, CheckKind.Http, retry: 1, delayLoop: 3, beforeRetry: 0.1, timeout: 1)));
         await h.WaitUntil(key, s => !s.Up, "down");
         Assert.Equal(2, (await h.Status(key)).Failures);
         Assert.All(h.ProbesOf(server.Endpoint).Take(2), p =>
-            Assert.Equal($"connected to {server.Endpoint} but no HTTP response within 300 ms (connect_timeout)", p.Result.Reason));
+            Assert.Equal($"connected to {server.Endpoint} but no HTTP response within 1 s (connect_timeout)", p.Result.Reason));
     }
 
     [Fact]
