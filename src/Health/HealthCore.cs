@@ -116,6 +116,8 @@ public sealed class HealthCore
                         SetState(server, true, now, "no checker configured", actions);
                     else if (rs.Check is not null && server.NextCheck is null && !server.InFlight)
                         Schedule(server, now + FirstDelay(key, rs.Check), actions);
+                    else if (rs.Check is not null && server.NextCheck is { } pending && pending > now + rs.Check.DelayLoop)
+                        Schedule(server, now + FirstDelay(key, rs.Check), actions); // delay_loop was shortened: do not wait out the old one
                 }
                 else
                 {

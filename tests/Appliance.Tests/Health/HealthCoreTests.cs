@@ -223,6 +223,17 @@ public class HealthCoreTests
     }
 
     [Fact]
+    public void A_reload_that_shortens_delay_loop_does_not_wait_out_the_old_one()
+    {
+        var core = new HealthCore(1);
+        var slow = Server(1) with { Check = Check(1) with { DelayLoop = S(600) } };
+        core.Load(Model(slow), S(0));
+        Assert.Equal(S(600), ScheduledAt(core.OnResult(Key(1), Ok, S(0)), Key(1)));
+        var reload = core.Load(Model(Server(1)), S(5));       // delay_loop 10 s, warmup 0
+        Assert.Equal(S(5), ScheduledAt(reload, Key(1)));
+    }
+
+    [Fact]
     public void First_checks_are_spread_within_warmup_deterministically()
     {
         RealServerSpec S30(int n) => new() { Address = Rs(n), Check = Check(n, warmup: 30) };
