@@ -81,9 +81,17 @@ public sealed class ScriptChecker : IChecker
         }
     }
 
+    /// <summary>
+    /// Waits briefly for the output pipes to reach end of file. A script that left a daemon
+    /// behind (reparented to init, so no tree kill reaches it) keeps the pipes open for as long
+    /// as that daemon lives; the verdict must not wait for it, so after a short grace the drain is
+    /// abandoned (it ends when the pipe is closed by the disposal of the process object).
+    /// </summary>
     private static async Task DrainQuietly(Task drain)
     {
-        try { await drain.ConfigureAwait(false); }
-        catch (IOException) { /* a killed grandchild may hold the pipe; its data is worthless */ }
+        _ = drain.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+        await Task.WhenAny(drain, Task.Delay(DrainGrace)).ConfigureAwait(false);
     }
+
+    private static readonly TimeSpan DrainGrace = TimeSpan.FromMilliseconds(100);
 }

@@ -74,6 +74,19 @@ public sealed class ScriptAndDnsHostTests : IDisposable
     }
 
     [Fact]
+    public async Task A_script_that_leaves_a_daemon_holding_its_output_is_judged_when_it_exits()
+    {
+        // The subshell's sleep is reparented to init and keeps stdout open for 30 s.
+        var pidFile = Path.Combine(_dir, "daemon.pid");
+        var s = Script("daemonizes", $"(sleep 30 & echo $! > {pidFile}) ; exit 0");
+        var r = await RunScript(s, timeout: 10);
+        Assert.True(r.Succeeded, r.Reason);
+        Assert.True(r.Duration < TimeSpan.FromSeconds(5), $"took {r.Duration}: waited for the daemon's pipe");
+        try { System.Diagnostics.Process.GetProcessById(int.Parse(File.ReadAllText(pidFile).Trim())).Kill(); }
+        catch (ArgumentException) { /* already gone */ }
+    }
+
+    [Fact]
     public async Task A_missing_script_is_a_failure_naming_it()
     {
         var r = await RunScript(Path.Combine(_dir, "absent"));
