@@ -87,6 +87,7 @@ public sealed class HealthMonitor
     private readonly Dictionary<RealServerKey, (CheckSettings Settings, IChecker Checker)> _checkers = new();
     private int _inFlight;
     private bool _tableDirty;
+    private CancellationToken _stopping;
 
     public HealthMonitor(HealthCore core, IClock clock, ILog log, HealthMonitorOptions? options = null, Action<HealthTable>? onTable = null)
     {
@@ -126,6 +127,8 @@ public sealed class HealthMonitor
     /// <summary>Runs the loop until <paramref name="stopping"/> fires, then applies shutdown (omega).</summary>
     public async Task RunAsync(HealthModel model, CancellationToken stopping)
     {
+        // Probes in flight at shutdown are abandoned at once (scripts killed), not run to their timeout.
+        _stopping = stopping;
         Apply(_core.Load(model, _clock.Now));
         PublishTable();
         var reader = _events.Reader;
@@ -209,7 +212,7 @@ public sealed class HealthMonitor
         var start = Stopwatch.GetTimestamp();
         try
         {
-            result = await checker.CheckAsync(CancellationToken.None).ConfigureAwait(false);
+            result = await checker.CheckAsync(_stopping).ConfigureAwait(false);
         }
         catch (Exception e)
         {

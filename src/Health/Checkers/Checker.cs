@@ -70,6 +70,10 @@ internal static class Probe
         {
             return $"no answer from {s.Target} within {Seconds(s.ConnectTimeout)} (connect_timeout)";
         }
+        catch (OperationCanceledException)
+        {
+            return "check abandoned: the health checker is stopping"; // callers see stopping and report Stopped
+        }
         catch (SocketException e)
         {
             return e.SocketErrorCode switch

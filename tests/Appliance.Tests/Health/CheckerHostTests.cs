@@ -225,5 +225,20 @@ public class CheckerHostTests
         Assert.Equal($"no TLS handshake from {hang.Endpoint} within 1 s (connect_timeout)", h.Reason);
     }
 
+    [Fact]
+    public async Task Stopping_abandons_a_probe_at_once_without_throwing()
+    {
+        using var silent = new SilentListener(Ip);
+        await using var hang = new TestHttpServer(Ip) { Mode = Behaviour.Hang };
+        using var stop = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
+        var tcp = CheckerFactory.Create(new CheckSettings { Target = silent.Endpoint, ConnectTimeout = TimeSpan.FromSeconds(30) }).CheckAsync(stop.Token);
+        var http = CheckerFactory.Create(Http(hang.Endpoint, timeout: TimeSpan.FromSeconds(30))).CheckAsync(stop.Token);
+        foreach (var r in await Task.WhenAll(tcp, http))
+        {
+            Assert.Equal("check abandoned: the health checker is stopping", r.Reason);
+            Assert.True(r.Duration < TimeSpan.FromSeconds(10), $"{r.Duration}");
+        }
+    }
+
     private static string Regex(IPEndPoint e) => System.Text.RegularExpressions.Regex.Escape(e.ToString());
 }
