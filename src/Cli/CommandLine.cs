@@ -12,6 +12,8 @@ public static class CommandLine
         new VersionVerb(),
         new CheckConfigVerb(),
         new RunVerb(),
+        new HealthCheckVerb(),
+        new HealthBenchVerb(),
     ];
 
     public static int Run(string[] args) => Run(args, new VerbContext(Console.Out, Console.Error));
