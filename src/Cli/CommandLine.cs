@@ -11,6 +11,8 @@ public static class CommandLine
     [
         new VersionVerb(),
         new CheckConfigVerb(),
+        new IpvsListVerb(),
+        new IpvsApplyVerb(),
     ];
 
     public static int Run(string[] args) => Run(args, new VerbContext(Console.Out, Console.Error));
