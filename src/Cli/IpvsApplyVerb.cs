@@ -15,50 +15,58 @@ public sealed class IpvsApplyVerb : IVerb
 
     public string Name => "ipvs apply";
     public string Summary => "reconcile the kernel's IPVS table with a configuration file once";
-    public string Usage => "appliance ipvs apply [--state FILE] [--verbose] CONFIG";
+    public string Usage => "appliance ipvs apply [--state FILE] [--verbose] CONFIG [RELOAD-CONFIG...]\n" +
+        "  Each further CONFIG is applied afterwards as the daemon applies a reload (SIGHUP): against the\n" +
+        "  table the previous step left, without dumping the kernel's table again.";
 
     public int Run(IReadOnlyList<string> args, VerbContext context)
     {
-        string? configPath = null;
+        var configs = new List<string>();
         var statePath = IpvsOwnershipStore.DefaultPath;
         var verbose = false;
         for (var i = 0; i < args.Count; i++)
         {
             if (args[i] == "--state" && i + 1 < args.Count) statePath = args[++i];
             else if (args[i] is "--verbose" or "-v") verbose = true;
-            else if (!args[i].StartsWith('-') && configPath is null) configPath = args[i];
+            else if (!args[i].StartsWith('-')) configs.Add(args[i]);
             else
             {
                 context.Error.WriteLine($"appliance ipvs apply: unexpected '{args[i]}'; usage: {Usage}");
                 return CommandLine.UsageError;
             }
         }
-        if (configPath is null)
+        if (configs.Count == 0)
         {
             context.Error.WriteLine($"appliance ipvs apply: no configuration file given; usage: {Usage}");
             return CommandLine.UsageError;
         }
-
-        var loaded = ConfigLoader.Load(configPath);
-        if (!loaded.IsValid)
-        {
-            foreach (var e in loaded.Errors) context.Error.WriteLine(e.ToString());
-            context.Error.WriteLine($"appliance ipvs apply: {configPath} is not valid; the IPVS table was not changed");
-            return DataError;
-        }
         try
         {
             using var client = IpvsClient.Open();
-            var desired = IpvsDesiredFromConfig.Build(loaded.Config!);
-            var report = new IpvsApplier(client, new IpvsOwnershipStore(statePath)).Apply(desired);
-            var timeoutErrors = ApplyTimeouts(client, loaded.Config!.IpvsTimeouts, context);
-            if (verbose)
-                foreach (var c in report.Planned) context.Out.WriteLine(c.Describe());
-            foreach (var p in report.Problems) context.Error.WriteLine($"appliance ipvs apply: {p}");
-            foreach (var e in report.Errors) context.Error.WriteLine($"appliance ipvs apply: {e}");
-            context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"ipvs apply: {report.Planned.Count} change(s) planned, {report.Applied} applied, {report.Errors.Count} refused in {report.Elapsed.TotalMilliseconds:F1} ms"));
-            return report.Errors.Count == 0 && timeoutErrors == 0 ? 0 : 1;
+            var applier = new IpvsApplier(client, new IpvsOwnershipStore(statePath));
+            var exit = 0;
+            for (var step = 0; step < configs.Count; step++)
+            {
+                var clock = System.Diagnostics.Stopwatch.StartNew();
+                var loaded = ConfigLoader.Load(configs[step]);
+                if (!loaded.IsValid)
+                {
+                    foreach (var e in loaded.Errors) context.Error.WriteLine(e.ToString());
+                    context.Error.WriteLine($"appliance ipvs apply: {configs[step]} is not valid; the IPVS table was not changed");
+                    return DataError;
+                }
+                var desired = IpvsDesiredFromConfig.Build(loaded.Config!);
+                var report = applier.Apply(desired, trustView: step > 0);
+                var timeoutErrors = ApplyTimeouts(client, loaded.Config!.IpvsTimeouts, context);
+                if (verbose)
+                    foreach (var c in report.Planned) context.Out.WriteLine(c.Describe());
+                foreach (var p in report.Problems) context.Error.WriteLine($"appliance ipvs apply: {p}");
+                foreach (var e in report.Errors) context.Error.WriteLine($"appliance ipvs apply: {e}");
+                context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"ipvs apply{(step > 0 ? " (reload)" : "")}: {report.Planned.Count} change(s) planned, {report.Applied} applied, {report.Errors.Count} refused in {report.Elapsed.TotalMilliseconds:F1} ms ({clock.Elapsed.TotalMilliseconds:F1} ms with reading {configs[step]})"));
+                if (report.Errors.Count > 0 || timeoutErrors > 0) exit = 1;
+            }
+            return exit;
         }
         catch (NetlinkException e)
         {

@@ -18,6 +18,8 @@ public sealed class IpvsApplier
 {
     private readonly IpvsClient _client;
     private readonly IpvsOwnershipStore _ownership;
+    // The kernel table as the last fully successful apply left it; null = read it again.
+    private KernelTable? _view;
 
     public IpvsApplier(IpvsClient client, IpvsOwnershipStore ownership)
     {
@@ -25,12 +27,22 @@ public sealed class IpvsApplier
         _ownership = ownership;
     }
 
-    public ApplyReport Apply(DesiredTable desired, int batchSize = IpvsClient.DefaultBatchSize)
+    /// <summary>Forgets the cached view: the next apply dumps the kernel's table.</summary>
+    public void Invalidate() => _view = null;
+
+    /// <summary>
+    /// Reconciles once. With <paramref name="trustView"/> the table left by the previous apply of
+    /// this instance is used instead of a fresh dump (the daemon's reload and health-change path;
+    /// after any refusal the view is dropped and the next apply reads the kernel again). Services
+    /// someone else adds meanwhile are unowned and would be left alone anyway; the daemon also
+    /// drops the view periodically so edits made behind its back are repaired.
+    /// </summary>
+    public ApplyReport Apply(DesiredTable desired, bool trustView = false, int batchSize = IpvsClient.DefaultBatchSize)
     {
         var clock = Stopwatch.StartNew();
         var problems = new List<string>();
         var previouslyOwned = _ownership.Load(problems);
-        var kernel = _client.ReadTable();
+        var kernel = trustView && _view is not null ? _view : _client.ReadTable();
         var plan = IpvsReconciler.Plan(desired, kernel, previouslyOwned);
         problems.AddRange(plan.Problems);
         var results = _client.Execute(plan.Changes, batchSize);
@@ -62,6 +74,7 @@ public sealed class IpvsApplier
                     break;
             }
         }
+        _view = results.All(r => r.Ok) ? IpvsReconciler.Project(kernel, plan.Changes) : null;
         foreach (var (key, count) in skippedDests)
             errors.Add($"adding {count} real server{(count == 1 ? "" : "s")} to {key}: skipped because the service itself was refused");
         try

@@ -90,4 +90,54 @@ public static class IpvsReconciler
     public static bool SameSettings(IpvsDestination a, IpvsDestination b) =>
         a.Forward == b.Forward && a.Weight == b.Weight && a.UpperThreshold == b.UpperThreshold && a.LowerThreshold == b.LowerThreshold
         && a.TunnelType == b.TunnelType && a.TunnelPort == b.TunnelPort && a.TunnelFlags == b.TunnelFlags;
+
+    /// <summary>
+    /// The kernel table after <paramref name="applied"/> succeeded on <paramref name="kernel"/>: the
+    /// view a long-running owner (the daemon) keeps so that a reload or a health change is
+    /// reconciled without dumping the whole table again. Counters of new entries start at zero.
+    /// </summary>
+    public static KernelTable Project(KernelTable kernel, IEnumerable<IpvsChange> applied)
+    {
+        var services = new List<ServiceKey>();
+        var settings = new Dictionary<ServiceKey, ServiceEntry>();
+        var dests = new Dictionary<ServiceKey, List<DestinationEntry>>();
+        foreach (var (s, d) in kernel.Services)
+        {
+            var key = s.Service.Key;
+            services.Add(key);
+            settings[key] = s;
+            dests[key] = [.. d];
+        }
+        foreach (var c in applied)
+        {
+            var key = c.Service.Key;
+            switch (c.Kind)
+            {
+                case IpvsChangeKind.AddService:
+                    services.Add(key);
+                    settings[key] = new ServiceEntry(c.Service, default);
+                    dests[key] = [];
+                    break;
+                case IpvsChangeKind.EditService when settings.TryGetValue(key, out var old):
+                    settings[key] = old with { Service = c.Service };
+                    break;
+                case IpvsChangeKind.DeleteService:
+                    services.Remove(key);
+                    settings.Remove(key);
+                    dests.Remove(key);
+                    break;
+                case IpvsChangeKind.AddDestination when dests.TryGetValue(key, out var list):
+                    list.Add(new DestinationEntry(c.Destination!, 0, 0, 0, default));
+                    break;
+                case IpvsChangeKind.EditDestination when dests.TryGetValue(key, out var list):
+                    var i = list.FindIndex(d => d.Destination.Key == c.Destination!.Key);
+                    if (i >= 0) list[i] = list[i] with { Destination = c.Destination! };
+                    break;
+                case IpvsChangeKind.DeleteDestination when dests.TryGetValue(key, out var list):
+                    list.RemoveAll(d => d.Destination.Key == c.Destination!.Key);
+                    break;
+            }
+        }
+        return new KernelTable(services.Select(k => (settings[k], (IReadOnlyList<DestinationEntry>)dests[k])).ToList());
+    }
 }

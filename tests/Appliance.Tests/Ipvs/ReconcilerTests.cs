@@ -118,6 +118,24 @@ public class ReconcilerTests
     }
 
     [Fact]
+    public void The_projected_view_makes_a_reload_plan_only_the_difference()
+    {
+        var svc = new IpvsService(Web, "wlc");
+        var first = Desired((svc, [Rs(11), Rs(12)]), (new IpvsService(Dns, "rr"), [Rs(53)]));
+        var kernel = Kernel((new IpvsService(Foreign, "rr"), [Rs(22)]));
+        var plan1 = IpvsReconciler.Plan(first, kernel, None);
+        var view = IpvsReconciler.Project(kernel, plan1.Changes);
+        Assert.Empty(IpvsReconciler.Plan(first, view, plan1.Owned).Changes);
+
+        var second = Desired((svc, [Rs(11, weight: 4), Rs(12)]));
+        var plan2 = IpvsReconciler.Plan(second, view, plan1.Owned);
+        Assert.Equal([IpvsChangeKind.DeleteService, IpvsChangeKind.EditDestination], plan2.Changes.Select(c => c.Kind));
+        var view2 = IpvsReconciler.Project(view, plan2.Changes);
+        Assert.Equal([Web, Foreign], view2.Services.Select(s => s.Service.Service.Key).Order(Comparer<ServiceKey>.Create(IpvsListing.CompareServices)));
+        Assert.Equal(4, view2.Services.Single(s => s.Service.Service.Key == Web).Destinations.Single(d => d.Destination.Address.Equals(IPAddress.Parse("10.0.0.11"))).Destination.Weight);
+    }
+
+    [Fact]
     public void Error_messages_name_operation_object_and_errno()
     {
         var change = new IpvsChange(IpvsChangeKind.AddDestination, new IpvsService(Web, "wlc"), Rs(12));
