@@ -130,11 +130,11 @@ public static class IpvsReconciler
                     list.Add(new DestinationEntry(c.Destination!, 0, 0, 0, default));
                     break;
                 case IpvsChangeKind.EditDestination when dests.TryGetValue(key, out var list):
-                    var i = list.FindIndex(d => d.Destination.Key == c.Destination!.Key);
+                    var i = list.FindIndex(d => d.Destination.Key.Equals(c.Destination!.Key));
                     if (i >= 0) list[i] = list[i] with { Destination = c.Destination! };
                     break;
                 case IpvsChangeKind.DeleteDestination when dests.TryGetValue(key, out var list):
-                    list.RemoveAll(d => d.Destination.Key == c.Destination!.Key);
+                    list.RemoveAll(d => d.Destination.Key.Equals(c.Destination!.Key));
                     break;
             }
         }
