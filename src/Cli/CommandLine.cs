@@ -13,6 +13,7 @@ public static class CommandLine
         new CheckConfigVerb(),
         new IpvsListVerb(),
         new IpvsApplyVerb(),
+        new IpvsApplyVerb(rules: true),
     ];
 
     public static int Run(string[] args) => Run(args, new VerbContext(Console.Out, Console.Error));
