@@ -1,4 +1,4 @@
-using System.Globalization;
+using System.Collections.Immutable;
 using System.Net;
 using System.Net.Sockets;
 using Appliance.Config.Ini;
@@ -58,13 +58,25 @@ internal sealed class ConfigModelBuilder
             var named = Schema.NamedTypes.Contains(type);
             if (!Schema.AllTypes.Contains(type))
             {
-                var line = FirstLine(typeSection);
                 var hint = Suggest.Closest(type, Schema.AllTypes);
-                Error(line, $"unknown section type [{typeSection.Key}]" + (hint is null ? $"; known: {string.Join(", ", Schema.AllTypes)}" : $"; did you mean [{hint}]?"));
+                var message = $"unknown section type [{typeSection.Key}]" + (hint is null ? $"; known: {string.Join(", ", Schema.AllTypes)}" : $"; did you mean [{hint}]?");
+                // One error per header written: [typo a] and [typo b] are two places to fix.
+                var lines = new SortedSet<int>();
+                if (_root.TryGetIniLocation(typeSection.Path, out _, out var bare)) lines.Add(bare);
+                foreach (var child in typeSection.GetChildren())
+                    if (child.Value is null && _root.TryGetIniLocation(child.Path, out _, out var at)) lines.Add(at);
+                if (lines.Count == 0) lines.Add(FirstLine(typeSection));
+                foreach (var line in lines) Error(line, message);
                 continue;
             }
             var direct = new Sec(type, null, LineOf(typeSection.Path));
             var headerReported = false;
+            var present = _root.TryGetIniLocation(typeSection.Path, out _, out _);
+            if (named && present)
+            {
+                Error(direct.Line, $"[{type}] needs a name, for example [{type} {ExampleName(type)}]");
+                headerReported = true;
+            }
             foreach (var child in typeSection.GetChildren().OrderBy(c => LineOf(c.Path)))
             {
                 if (child.Value is not null)
@@ -83,7 +95,14 @@ internal sealed class ConfigModelBuilder
                     var line = LineOf(child.Path);
                     if (!named)
                     {
+                        // Report the name, then read the section as if it had none, so its keys are still
+                        // checked (unless a proper [type] exists too: that one counts).
                         Error(line, $"[{type} {child.Key}]: [{type}] takes no name; write [{type}]");
+                        if (present) continue;
+                        present = true;
+                        direct = new Sec(type, null, line);
+                        foreach (var (entry, at) in child.GetChildren().Where(e => e.Value is not null).Select(e => (e, LineOf(e.Path))).OrderBy(e => e.Item2))
+                            AddValue(direct, entry.Key.ToLowerInvariant(), entry.Value!, at);
                         continue;
                     }
                     var sec = new Sec(type, child.Key, line);
@@ -93,7 +112,7 @@ internal sealed class ConfigModelBuilder
                     list.Add(sec);
                 }
             }
-            if (!named && (direct.Values.Count > 0 || _root.TryGetIniLocation(typeSection.Path, out _, out _))) list.Add(direct);
+            if (!named && present) list.Add(direct);
             else if (named && list.Count == 0 && !headerReported) continue;
             list.Sort((a, b) => a.Line.CompareTo(b.Line));
             byType[type] = list;
@@ -241,7 +260,7 @@ internal sealed class ConfigModelBuilder
         return fallback;
     }
 
-    private T Choice<T>(Sec s, string key, (string Name, T Value)[] choices, T fallback)
+    private T Choice<T>(Sec s, string key, ImmutableArray<(string Name, T Value)> choices, T fallback)
     {
         var text = Str(s, key);
         if (text is null) return fallback;
@@ -521,7 +540,7 @@ internal sealed class ConfigModelBuilder
         }
     }
 
-    private static readonly (string, Scheduler)[] Schedulers =
+    private static readonly ImmutableArray<(string, Scheduler)> Schedulers =
     [
         ("rr", Scheduler.Rr), ("wrr", Scheduler.Wrr), ("lc", Scheduler.Lc), ("wlc", Scheduler.Wlc), ("lblc", Scheduler.Lblc),
         ("lblcr", Scheduler.Lblcr), ("dh", Scheduler.Dh), ("sh", Scheduler.Sh), ("sed", Scheduler.Sed), ("nq", Scheduler.Nq),
@@ -613,7 +632,7 @@ internal sealed class ConfigModelBuilder
             if (flag == SchedulerFlags.None)
                 Error(KeyLine(s, "sched_flags"), $"sched_flags: '{f}' is not one of sh-fallback, sh-port, mh-fallback, mh-port");
             else if (scheduler != (flag is SchedulerFlags.ShFallback or SchedulerFlags.ShPort ? Scheduler.Sh : Scheduler.Mh))
-                Error(KeyLine(s, "sched_flags"), $"sched_flags: {f} applies to the {f[..2].ToLowerInvariant()} scheduler, but lb_algo is {scheduler.ToString().ToLowerInvariant()}");
+                Error(KeyLine(s, "sched_flags"), $"sched_flags: {f} applies to the {f[..2].ToLowerInvariant()} scheduler, but lb_algo is {scheduler.KernelName()}");
             else flags |= flag;
         }
 
@@ -649,7 +668,7 @@ internal sealed class ConfigModelBuilder
         }
         var ops = Bool(s, "ops", false);
         if (ops && !isMark && protocol != ServiceProtocol.Udp)
-            Error(KeyLine(s, "ops"), $"ops: one-packet scheduling applies to UDP only; the kernel ignores it for {protocol.ToString().ToUpperInvariant()}");
+            Error(KeyLine(s, "ops"), $"ops: one-packet scheduling applies to UDP only; the kernel ignores it for {protocol.Name()}");
 
         var quorum = Int(s, "quorum", 1, int.MaxValue, 1);
         var hysteresis = Int(s, "hysteresis", 0, int.MaxValue, 0);
@@ -661,7 +680,9 @@ internal sealed class ConfigModelBuilder
         if (Str(s, "sorry_server") is { } sorryText)
         {
             var words = sorryText.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries);
-            if (words.Length != 2 || !Values.TryAddress(words[0], out var sa, out var problem) | !Values.TryInt(words.Length == 2 ? words[1] : "", 0, 65535, out var sp, out var portProblem))
+            IPAddress? sa = null;
+            long sp = 0;
+            if (words.Length != 2 || !Values.TryAddress(words[0], out sa, out _) || !Values.TryInt(words[1], 0, 65535, out sp, out _))
                 Error(KeyLine(s, "sorry_server"), $"sorry_server: '{sorryText}' is not 'ADDRESS PORT'");
             else if (sa.AddressFamily != family)
                 Error(KeyLine(s, "sorry_server"), $"sorry_server: {sa} is {Values.FamilyName(sa.AddressFamily)} but the service is {Values.FamilyName(family)}");
@@ -743,7 +764,7 @@ internal sealed class ConfigModelBuilder
         return new RealServer(r.Name!, address, port, weight, upper, lower, inhibit, kind, tunnel, check);
     }
 
-    private static readonly (string, HealthCheckKind)[] CheckKinds =
+    private static readonly ImmutableArray<(string, HealthCheckKind)> CheckKinds =
     [
         ("none", HealthCheckKind.None), ("TCP_CHECK", HealthCheckKind.TcpCheck), ("HTTP_GET", HealthCheckKind.HttpGet),
         ("SSL_GET", HealthCheckKind.SslGet), ("MISC_CHECK", HealthCheckKind.MiscCheck), ("DNS_CHECK", HealthCheckKind.DnsCheck),
@@ -760,7 +781,7 @@ internal sealed class ConfigModelBuilder
         _ => null,
     };
 
-    private static string KindName(HealthCheckKind k) => CheckKinds.First(c => c.Item2 == k).Item1;
+    private static string KindName(HealthCheckKind k) => k.Name();
 
     private HealthCheck BuildCheck(Sec s, bool applicabilityKnown)
     {
@@ -874,7 +895,7 @@ internal sealed class ConfigModelBuilder
     }
 
     /// <summary>Speeds termios can set (asm-generic/termbits.h B* constants).</summary>
-    internal static readonly int[] BaudRates =
+    internal static readonly ImmutableArray<int> BaudRates =
         [1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200, 230400, 460800, 500000, 576000, 921600, 1000000, 1152000, 1500000, 2000000, 2500000, 3000000, 3500000, 4000000];
 
     private int Baud(Sec s, int fallback)

@@ -246,7 +246,7 @@ public static class IniParser
             if (c == '"') break;
             if (c == '\\')
             {
-                if (i + 1 >= rest.Length) break;
+                if (i + 1 >= rest.Length) { i = rest.Length; break; } // a final backslash escapes nothing: unclosed
                 var e = rest[++i];
                 switch (e)
                 {

@@ -104,10 +104,31 @@ public class ModelTests
     }
 
     [Fact]
+    public void Each_unknown_section_header_is_reported()
+    {
+        var text = Valid + "[vrrp_instanse A]\n[vrrp_instanse B]\n";
+        var r = Load(text);
+        Assert.Equal([LineOf(text, "[vrrp_instanse A]"), LineOf(text, "[vrrp_instanse B]")], r.Errors.Select(e => e.Line));
+    }
+
+    [Fact]
+    public void Empty_named_section_without_name_is_reported()
+    {
+        OneError(Valid + "[vrrp_instance]\n", "[vrrp_instance]\n".TrimEnd(), "[vrrp_instance] needs a name");
+    }
+
+    [Fact]
     public void Named_section_without_name_and_singleton_with_name_are_errors()
     {
         OneError(Valid + "[real_server]\naddress = 198.51.100.13\n", "[real_server]", "[real_server] needs a name, for example [real_server web1]");
         OneError(Valid + "[watchdog main]\ntimeout = 2\n", "[watchdog main]", "[watchdog main]: [watchdog] takes no name; write [watchdog]");
+        // Its keys are still checked.
+        var r = Load(Valid + "[watchdog main]\ntimeout = 99\n");
+        Assert.Equal(2, r.Errors.Count);
+        Assert.Contains("timeout: 99 is out of range", r.Errors[1].Message);
+        // A named [global] is reported once, not also as a missing [global].
+        var text = Valid.Replace("[global]", "[global main]");
+        OneError(text, "[global main]", "[global main]: [global] takes no name; write [global]");
     }
 
     [Theory]

@@ -231,4 +231,17 @@ public class ServiceTests
         var r = Load(With("[virtual_server web]", "delay_loop = soon"));
         Assert.Single(r.Errors);
     }
+
+    [Fact]
+    public void Every_enum_value_has_its_name()
+    {
+        // The names are written out (no Enum.ToString at run time); a new enum value must get one.
+        foreach (var v in Enum.GetValues<Scheduler>()) Assert.Equal(v.ToString().ToLowerInvariant(), v.KernelName());
+        foreach (var v in Enum.GetValues<ServiceProtocol>()) Assert.Equal(v.ToString().ToUpperInvariant(), v.Name());
+        foreach (var v in Enum.GetValues<TunnelType>()) Assert.Equal(v.ToString().ToLowerInvariant(), v.Name());
+        foreach (var v in Enum.GetValues<ForwardingMethod>()) Assert.NotEmpty(v.Name());
+        foreach (var v in Enum.GetValues<HealthCheckKind>()) Assert.NotEmpty(v.Name());
+        foreach (var v in Enum.GetValues<Appliance.Logging.LogLevel>()) Assert.Equal(v.ToString().ToLowerInvariant(), v.Name());
+        foreach (var v in Enum.GetValues<VrrpInitialState>()) Assert.Equal(v.ToString().ToUpperInvariant(), v.Name());
+    }
 }
