@@ -20,6 +20,9 @@ public sealed class IpvsApplier
     private readonly IpvsOwnershipStore _ownership;
     // The kernel table as the last fully successful apply left it; null = read it again.
     private KernelTable? _view;
+    // What the ownership file holds, once read: a reload neither re-reads nor rewrites it unless it changes.
+    private HashSet<ServiceKey>? _owned;
+    private bool _fileStale;
 
     public IpvsApplier(IpvsClient client, IpvsOwnershipStore ownership)
     {
@@ -41,7 +44,7 @@ public sealed class IpvsApplier
     {
         var clock = Stopwatch.StartNew();
         var problems = new List<string>();
-        var previouslyOwned = _ownership.Load(problems);
+        var previouslyOwned = _owned ?? [.. _ownership.Load(problems)];
         var kernel = trustView && _view is not null ? _view : _client.ReadTable();
         var plan = IpvsReconciler.Plan(desired, kernel, previouslyOwned);
         problems.AddRange(plan.Problems);
@@ -77,14 +80,20 @@ public sealed class IpvsApplier
         _view = results.All(r => r.Ok) ? IpvsReconciler.Project(kernel, plan.Changes) : null;
         foreach (var (key, count) in skippedDests)
             errors.Add($"adding {count} real server{(count == 1 ? "" : "s")} to {key}: skipped because the service itself was refused");
-        try
+        if (_fileStale || !owned.SetEquals(previouslyOwned))
         {
-            _ownership.Save(owned);
+            try
+            {
+                _ownership.Save(owned);
+                _fileStale = false;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                _fileStale = true; // memory stays right for this process; the file is retried next apply
+                problems.Add($"saving the IPVS ownership file {_ownership.Path}: {e.Message}; a restart may leave removed services behind");
+            }
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            problems.Add($"saving the IPVS ownership file {_ownership.Path}: {e.Message}; a restart may leave removed services behind");
-        }
+        _owned = owned;
         return new ApplyReport(plan.Changes, results.Count(r => r.Ok), errors, problems, clock.Elapsed);
     }
 }
