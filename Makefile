@@ -27,3 +27,15 @@ test: unit
 
 clean:
 	rm -rf $(OUT) src/bin src/obj tests/Appliance.Tests/bin tests/Appliance.Tests/obj
+
+# IPVS on Debian's real kernel in the QEMU lab (docs/ipvs.md): scenarios, golden capture, benchmark.
+.PHONY: lab-ipvs lab-ipvs-golden bench-ipvs
+lab-ipvs: $(BIN)
+	tests/tools/install-deps.sh build host lab
+	tests/lab/scenarios/ipvs-scenarios.sh
+lab-ipvs-golden:
+	tests/tools/install-deps.sh build lab
+	tests/lab/scenarios/ipvs-golden-capture.sh
+bench-ipvs: $(BIN)
+	tests/tools/install-deps.sh build host lab
+	tests/lab/scenarios/ipvs-bench.sh
