@@ -23,7 +23,7 @@ $(BIN): $(SRC)
 unit: deps $(BIN)
 	APPLIANCE_BIN=$(abspath $(BIN)) $(DOTNET) test tests/Appliance.Tests/Appliance.Tests.csproj -c Release -nologo
 
-test: unit lab-test
+test: unit lab-test lab-ipvs
 
 clean:
 	rm -rf $(OUT) src/bin src/obj tests/Appliance.Tests/bin tests/Appliance.Tests/obj firmware/out tests/lab/out
@@ -60,3 +60,15 @@ run: $(IMAGE)
 
 stop:
 	tests/lab/run.sh stop
+
+# IPVS on Debian's real kernel in the QEMU lab (docs/ipvs.md): scenarios, golden capture, benchmark.
+.PHONY: lab-ipvs lab-ipvs-golden bench-ipvs
+lab-ipvs: $(BIN)
+	tests/tools/install-deps.sh build host lab
+	tests/lab/scenarios/ipvs-scenarios.sh
+lab-ipvs-golden:
+	tests/tools/install-deps.sh build lab
+	tests/lab/scenarios/ipvs-golden-capture.sh
+bench-ipvs: $(BIN)
+	tests/tools/install-deps.sh build host lab
+	tests/lab/scenarios/ipvs-bench.sh

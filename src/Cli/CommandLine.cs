@@ -14,6 +14,9 @@ public static class CommandLine
         new RunVerb(),
         new HealthCheckVerb(),
         new HealthBenchVerb(),
+        new IpvsListVerb(),
+        new IpvsApplyVerb(),
+        new IpvsApplyVerb(rules: true),
     ];
 
     public static int Run(string[] args) => Run(args, new VerbContext(Console.Out, Console.Error));

@@ -39,7 +39,10 @@ build_initramfs() {
   mkdir -p "$root"/{bin,sbin,proc,sys,dev,tmp,run,host,etc,lib64,var/run}
   cp /usr/bin/busybox "$root/bin/busybox"
   copy_with_libs "$root" /usr/sbin/ipvsadm /usr/bin/socat /usr/sbin/ip
-  # Libraries of the NativeAOT appliance binary (libc, libm, ld-linux) come with the above.
+  # Libraries of the NativeAOT appliance binary (glibc's libc, libm, ld-linux; it runs from 9p).
+  for lib in /lib/x86_64-linux-gnu/libm.so.6 /lib/x86_64-linux-gnu/libc.so.6 /lib/x86_64-linux-gnu/libgcc_s.so.1; do
+    [ -e "$lib" ] && install -D -m 644 "$lib" "$root$lib"
+  done
   cp -L /lib64/ld-linux-x86-64.so.2 "$root/lib64/"; chmod 755 "$root"/lib64/ld-linux-x86-64.so.2
   local m=$cache/kroot/lib/modules/$kver
   local d=$root/lib/modules/$kver
