@@ -12,6 +12,7 @@ public class NativeLayoutTests
     private static Dictionary<string, long> CValues()
     {
         const string program = """
+            #define _GNU_SOURCE
             #include <stdio.h>
             #include <stddef.h>
             #include <sys/socket.h>
