@@ -56,7 +56,7 @@ public sealed class VrrpRunVerb : IVerb
             service.RunAsync(stop.Token).GetAwaiter().GetResult();
             return 0;
         }
-        catch (Exception e) when (e is InvalidOperationException or SocketException or ArgumentException)
+        catch (Exception e) when (e is InvalidOperationException or SocketException or IOException or ArgumentException)
         {
             context.Error.WriteLine($"appliance vrrp run: {e.Message}");
             return 1;
@@ -66,7 +66,7 @@ public sealed class VrrpRunVerb : IVerb
     /// <summary>The heartbeat NIC's IPv4 address, or its IPv6 link-local address (RFC 5798 §5.1.2.1).</summary>
     internal static IPAddress LocalAddress(IAddressTable table, VrrpInstanceConfig c)
     {
-        int index = Appliance.Vrrp.Native.VrrpLibc.InterfaceIndex(c.Interface);
+        int index = NetworkInterfaces.Index(c.Interface);
         var found = table.List(c.Family).Where(a => a.InterfaceIndex == index)
             .Select(a => a.Address)
             .FirstOrDefault(a => c.Family == AddressFamily.InterNetwork || a.IsIPv6LinkLocal);

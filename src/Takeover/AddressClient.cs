@@ -1,6 +1,6 @@
 using System.Net.Sockets;
 using Appliance.Vrrp;
-using Appliance.Vrrp.Native;
+using Appliance.Interop;
 
 namespace Appliance.Takeover;
 
@@ -25,7 +25,7 @@ public sealed class RtnetlinkAddressClient : IAddressTable, IDisposable
 
     public RtnetlinkAddressClient()
     {
-        _socket = VrrpLibc.CreateSocket(VrrpLibc.AF_NETLINK, VrrpLibc.SOCK_RAW, VrrpLibc.NETLINK_ROUTE, "rtnetlink");
+        _socket = NativeSocket.Create(Libc.AF_NETLINK, Libc.SOCK_RAW, Libc.NETLINK_ROUTE);
         _socket.ReceiveTimeout = 2000;
     }
 
@@ -35,16 +35,16 @@ public sealed class RtnetlinkAddressClient : IAddressTable, IDisposable
     public bool Add(int ifindex, VirtualAddress vip)
     {
         int error = Transact(RouteAddress.EncodeChange(true, ifindex, vip, ++_seq), _seq, $"adding VIP {vip} to interface index {ifindex}");
-        if (error == -Errno.EEXIST) return false;
-        if (error != 0) throw new InvalidOperationException($"adding VIP {vip} to interface index {ifindex}: the kernel refused ({Errno.Name(-error)})");
+        if (error == -Libc.EEXIST) return false;
+        if (error != 0) throw new InvalidOperationException($"adding VIP {vip} to interface index {ifindex}: the kernel refused ({Errno.Describe(-error)})");
         return true;
     }
 
     public bool Remove(int ifindex, VirtualAddress vip)
     {
         int error = Transact(RouteAddress.EncodeChange(false, ifindex, vip, ++_seq), _seq, $"removing VIP {vip} from interface index {ifindex}");
-        if (error == -Errno.EADDRNOTAVAIL) return false;
-        if (error != 0) throw new InvalidOperationException($"removing VIP {vip} from interface index {ifindex}: the kernel refused ({Errno.Name(-error)})");
+        if (error == -Libc.EADDRNOTAVAIL) return false;
+        if (error != 0) throw new InvalidOperationException($"removing VIP {vip} from interface index {ifindex}: the kernel refused ({Errno.Describe(-error)})");
         return true;
     }
 
@@ -59,7 +59,7 @@ public sealed class RtnetlinkAddressClient : IAddressTable, IDisposable
             var reply = RouteAddress.Parse(_buffer.AsSpan(0, n), seq);
             MalformedReplies += reply.Malformed;
             result.AddRange(reply.Addresses);
-            if (reply.Error is int e && e != 0) throw new InvalidOperationException($"listing {family} addresses: the kernel refused ({Errno.Name(-e)})");
+            if (reply.Error is int e && e != 0) throw new InvalidOperationException($"listing {family} addresses: the kernel refused ({Errno.Describe(-e)})");
             if (reply.Done || reply.Error is not null) return result;
         }
     }

@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.NetworkInformation;
 using System.Net.Sockets;
 using Appliance.Vrrp;
-using Appliance.Vrrp.Native;
+using Appliance.Interop;
 
 namespace Appliance.Takeover;
 
@@ -14,9 +14,6 @@ namespace Appliance.Takeover;
 /// </summary>
 public sealed class Announcer : IDisposable
 {
-    public const ushort ARPOP_REQUEST = 1;
-    public const ushort ARPHRD_ETHER = 1;
-    public const ushort ETH_P_IP = 0x0800;
     public const int GarpFrameSize = 42;
     public const int NeighbourAdvertSize = 32;
 
@@ -29,7 +26,7 @@ public sealed class Announcer : IDisposable
     public Announcer(string interfaceName)
     {
         _interface = interfaceName;
-        _ifindex = VrrpLibc.InterfaceIndex(interfaceName);
+        _ifindex = NetworkInterfaces.Index(interfaceName);
         _mac = ReadMac(interfaceName);
     }
 
@@ -42,13 +39,13 @@ public sealed class Announcer : IDisposable
         var f = new byte[GarpFrameSize];
         f.AsSpan(0, 6).Fill(0xFF);
         mac.CopyTo(f.AsSpan(6));
-        BinaryPrimitives.WriteUInt16BigEndian(f.AsSpan(12), VrrpLibc.ETH_P_ARP);
+        BinaryPrimitives.WriteUInt16BigEndian(f.AsSpan(12), (ushort)Libc.ETH_P_ARP);
         var arp = f.AsSpan(14);
-        BinaryPrimitives.WriteUInt16BigEndian(arp, ARPHRD_ETHER);
-        BinaryPrimitives.WriteUInt16BigEndian(arp[2..], ETH_P_IP);
+        BinaryPrimitives.WriteUInt16BigEndian(arp, Libc.ARPHRD_ETHER);
+        BinaryPrimitives.WriteUInt16BigEndian(arp[2..], (ushort)Libc.ETH_P_IP);
         arp[4] = 6;
         arp[5] = 4;
-        BinaryPrimitives.WriteUInt16BigEndian(arp[6..], ARPOP_REQUEST);
+        BinaryPrimitives.WriteUInt16BigEndian(arp[6..], Libc.ARPOP_REQUEST);
         mac.CopyTo(arp[8..]);
         vip.TryWriteBytes(arp[14..], out _);
         arp[18..24].Clear();
@@ -83,7 +80,7 @@ public sealed class Announcer : IDisposable
                 else SendNa(vip.Address);
                 Sent++;
             }
-            catch (Exception e) when (e is SocketException or InvalidOperationException)
+            catch (Exception e) when (e is SocketException or IOException or InvalidOperationException)
             {
                 Errors++;
                 error = $"announcing VIP {vip} on {_interface}: {e.Message}";
@@ -92,22 +89,18 @@ public sealed class Announcer : IDisposable
         return error;
     }
 
-    private unsafe void SendArp(IPAddress vip)
+    private void SendArp(IPAddress vip)
     {
         if (_packet is null)
         {
-            var s = VrrpLibc.CreateSocket(VrrpLibc.AF_PACKET, VrrpLibc.SOCK_RAW, BinaryPrimitives.ReverseEndianness(VrrpLibc.ETH_P_ARP), "AF_PACKET");
-            var ll = new VrrpLibc.sockaddr_ll
+            ushort protocol = BinaryPrimitives.ReverseEndianness((ushort)Libc.ETH_P_ARP); // network order
+            var s = NativeSocket.Create(Libc.AF_PACKET, Libc.SOCK_RAW, protocol);
+            var ll = new sockaddr_ll { sll_family = Libc.AF_PACKET, sll_protocol = protocol, sll_ifindex = _ifindex };
+            if (Libc.bind((int)s.Handle, in ll) != 0)
             {
-                sll_family = VrrpLibc.AF_PACKET,
-                sll_protocol = BinaryPrimitives.ReverseEndianness(VrrpLibc.ETH_P_ARP),
-                sll_ifindex = _ifindex,
-            };
-            if (VrrpLibc.bind(s.SafeHandle, &ll, (uint)sizeof(VrrpLibc.sockaddr_ll)) != 0)
-            {
-                int errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
+                var e = ErrnoException.FromLast($"binding the ARP socket to {_interface}");
                 s.Dispose();
-                throw new InvalidOperationException($"binding the ARP socket to {_interface}: {Errno.Name(errno)}");
+                throw e;
             }
             _packet = s;
         }

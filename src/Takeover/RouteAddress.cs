@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
+using Appliance.Interop;
 using Appliance.Vrrp;
 
 namespace Appliance.Takeover;
@@ -12,25 +13,24 @@ namespace Appliance.Takeover;
 /// </summary>
 public static class RouteAddress
 {
+    // sizeof(struct nlmsghdr) and sizeof(struct ifaddrmsg); RouteAddressTests checks them against src/Interop's structs.
     public const int NlmsgHeaderSize = 16;
     public const int IfaddrmsgSize = 8;
-    public const ushort RTM_NEWADDR = 20;
-    public const ushort RTM_DELADDR = 21;
-    public const ushort RTM_GETADDR = 22;
-    public const ushort NLM_F_REQUEST = 0x1;
-    public const ushort NLM_F_MULTI = 0x2;
-    public const ushort NLM_F_ACK = 0x4;
-    public const ushort NLM_F_EXCL = 0x200;
-    public const ushort NLM_F_CREATE = 0x400;
-    public const ushort NLM_F_DUMP = 0x300;
-    public const ushort NLMSG_ERROR = 2;
-    public const ushort NLMSG_DONE = 3;
-    public const ushort IFA_ADDRESS = 1;
-    public const ushort IFA_LOCAL = 2;
-    public const ushort IFA_LABEL = 3;
-    public const ushort IFA_FLAGS = 8;
-    public const uint IFA_F_NODAD = 0x02;
-    public const byte RT_SCOPE_UNIVERSE = 0;
+    private const ushort RTM_NEWADDR = Libc.RTM_NEWADDR;
+    private const ushort RTM_DELADDR = Libc.RTM_DELADDR;
+    private const ushort RTM_GETADDR = Libc.RTM_GETADDR;
+    private const ushort NLM_F_REQUEST = Libc.NLM_F_REQUEST;
+    private const ushort NLM_F_ACK = Libc.NLM_F_ACK;
+    private const ushort NLM_F_EXCL = Libc.NLM_F_EXCL;
+    private const ushort NLM_F_CREATE = Libc.NLM_F_CREATE;
+    private const ushort NLM_F_DUMP = Libc.NLM_F_DUMP;
+    private const ushort NLMSG_ERROR = Libc.NLMSG_ERROR;
+    private const ushort NLMSG_DONE = Libc.NLMSG_DONE;
+    private const ushort IFA_ADDRESS = Libc.IFA_ADDRESS;
+    private const ushort IFA_LOCAL = Libc.IFA_LOCAL;
+    private const ushort IFA_FLAGS = Libc.IFA_FLAGS;
+    private const uint IFA_F_NODAD = Libc.IFA_F_NODAD;
+    private const byte RT_SCOPE_UNIVERSE = Libc.RT_SCOPE_UNIVERSE;
 
     /// <summary>RTM_NEWADDR (create, exclusive, ack) or RTM_DELADDR (ack) for one address on one interface.</summary>
     public static byte[] EncodeChange(bool add, int ifindex, VirtualAddress vip, uint seq)
@@ -115,7 +115,7 @@ public static class RouteAddress
         address = default;
         if (body.Length < IfaddrmsgSize) return false;
         byte family = body[0];
-        int addrLen = family == 2 ? 4 : family == 10 ? 16 : 0;
+        int addrLen = family == Libc.AF_INET ? 4 : family == Libc.AF_INET6 ? 16 : 0;
         if (addrLen == 0) return false;
         int prefix = body[1];
         int index = (int)BinaryPrimitives.ReadUInt32LittleEndian(body[4..]);
@@ -149,7 +149,7 @@ public static class RouteAddress
 
     private static void WriteIfaddrmsg(Span<byte> b, AddressFamily family, byte prefix, int ifindex)
     {
-        b[0] = family switch { AddressFamily.InterNetwork => 2, AddressFamily.InterNetworkV6 => 10, _ => 0 };
+        b[0] = family switch { AddressFamily.InterNetwork => Libc.AF_INET, AddressFamily.InterNetworkV6 => Libc.AF_INET6, _ => Libc.AF_UNSPEC };
         b[1] = prefix;
         b[2] = 0;
         b[3] = RT_SCOPE_UNIVERSE;

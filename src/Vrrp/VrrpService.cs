@@ -69,7 +69,7 @@ public sealed class VrrpService : IDisposable
         _members = instances.Select(c => new Member
         {
             Machine = new VrrpMachine(c, localAddress(c)),
-            PublicIndex = Native.VrrpLibc.InterfaceIndex(c.PublicInterface),
+            PublicIndex = NetworkInterfaces.Index(c.PublicInterface),
         }).ToArray();
         _group = syncGroup
             ? new VrrpSyncGroup("director", _members.Select(m => m.Machine))
@@ -222,7 +222,7 @@ public sealed class VrrpService : IDisposable
     private void PollLinks(TimeSpan now)
     {
         _nextLinkPoll = now + LinkPollInterval;
-        bool hb = Carrier(_heartbeatInterface);
+        bool hb = NetworkInterfaces.Carrier(_heartbeatInterface);
         if (hb != _heartbeatUp)
         {
             if (_heartbeatUp is not null) _log.Notice(Component, $"heartbeat link {_heartbeatInterface} carrier {(hb ? "up" : "down (the peer may be dead; not a fault)")}");
@@ -230,20 +230,13 @@ public sealed class VrrpService : IDisposable
             Execute(_group.HandleAll(new VrrpEvent.HeartbeatCarrierChanged(hb), now));
         }
         var tracked = _members.SelectMany(m => m.Machine.Config.TrackInterfaces.Append(m.Machine.Config.PublicInterface)).Distinct();
-        bool pub = tracked.All(Carrier);
+        bool pub = tracked.All(NetworkInterfaces.Carrier);
         if (pub != _publicUp)
         {
             if (_publicUp is not null || !pub) _log.Notice(Component, $"tracked public interfaces {(pub ? "up" : "down: FAULT")}");
             _publicUp = pub;
             Execute(_group.HandleAll(new VrrpEvent.PublicLinkChanged(pub), now));
         }
-    }
-
-    private static bool Carrier(string name)
-    {
-        try { return File.ReadAllText($"/sys/class/net/{name}/carrier").Trim() == "1"; }
-        catch (IOException) { return false; } // EINVAL while administratively down; ENOENT when gone
-        catch (UnauthorizedAccessException) { return false; }
     }
 
     private void Execute(IReadOnlyList<(int Member, VrrpAction Action)> actions)
@@ -283,7 +276,7 @@ public sealed class VrrpService : IDisposable
                         break;
                 }
             }
-            catch (Exception e) when (e is InvalidOperationException or SocketException)
+            catch (Exception e) when (e is InvalidOperationException or SocketException or IOException)
             {
                 // A failed side effect is logged and counted; the machine's state stays what the protocol says.
                 _log.Error(Component, $"{c.Name}: {action}: {e.Message}");

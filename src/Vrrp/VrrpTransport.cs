@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
-using Appliance.Vrrp.Native;
+using Appliance.Interop;
 
 namespace Appliance.Vrrp;
 
@@ -31,21 +31,21 @@ public sealed class VrrpTransport : IDisposable
     {
         _family = localAddress.AddressFamily;
         _onPacket = onPacket;
-        int ifindex = VrrpLibc.InterfaceIndex(interfaceName);
-        int af = _family == AddressFamily.InterNetwork ? VrrpLibc.AF_INET : VrrpLibc.AF_INET6;
+        int ifindex = NetworkInterfaces.Index(interfaceName);
+        int af = _family == AddressFamily.InterNetwork ? Libc.AF_INET : Libc.AF_INET6;
         var group = _family == AddressFamily.InterNetwork ? VrrpAdvert.MulticastV4 : VrrpAdvert.MulticastV6;
         _destination = new IPEndPoint(unicastPeer ?? group, 0);
         if (_family == AddressFamily.InterNetworkV6) localAddress = new IPAddress(localAddress.GetAddressBytes(), ifindex);
         if (_destination.Address.IsIPv6LinkLocal || _destination.Address.IsIPv6Multicast)
             _destination = new IPEndPoint(new IPAddress(_destination.Address.GetAddressBytes(), ifindex), 0);
 
-        _send = VrrpLibc.CreateSocket(af, VrrpLibc.SOCK_RAW, VrrpLibc.IPPROTO_VRRP, $"VRRP send on {interfaceName}");
-        _receive = VrrpLibc.CreateSocket(af, VrrpLibc.SOCK_RAW, VrrpLibc.IPPROTO_VRRP, $"VRRP receive on {interfaceName}");
+        _send = NativeSocket.Create(af, Libc.SOCK_RAW, Libc.IPPROTO_VRRP);
+        _receive = NativeSocket.Create(af, Libc.SOCK_RAW, Libc.IPPROTO_VRRP);
         try
         {
             var name = System.Text.Encoding.ASCII.GetBytes(interfaceName + "\0");
             foreach (var s in new[] { _send, _receive })
-                s.SetRawSocketOption(VrrpLibc.SOL_SOCKET, VrrpLibc.SO_BINDTODEVICE, name);
+                s.SetRawSocketOption(Libc.SOL_SOCKET, Libc.SO_BINDTODEVICE, name);
             _send.Bind(new IPEndPoint(localAddress, 0));
             if (_family == AddressFamily.InterNetwork)
             {
@@ -66,8 +66,8 @@ public sealed class VrrpTransport : IDisposable
                 _send.SetSocketOption(SocketOptionLevel.IPv6, SocketOptionName.MulticastInterface, ifindex);
                 _receive.SetSocketOption(SocketOptionLevel.IPv6, SocketOptionName.AddMembership, new IPv6MulticastOption(group, ifindex));
                 // RFC 5798 §5.1.2.3: the hop limit must be checked; a raw IPv6 socket only tells it in a control message.
-                _receive.SetRawSocketOption(VrrpLibc.IPPROTO_IPV6, VrrpLibc.IPV6_RECVHOPLIMIT, BitConverter.GetBytes(1));
-                _receive.SetRawSocketOption(VrrpLibc.IPPROTO_IPV6, VrrpLibc.IPV6_RECVPKTINFO, BitConverter.GetBytes(1));
+                _receive.SetRawSocketOption(Libc.IPPROTO_IPV6, Libc.IPV6_RECVHOPLIMIT, BitConverter.GetBytes(1));
+                _receive.SetRawSocketOption(Libc.IPPROTO_IPV6, Libc.IPV6_RECVPKTINFO, BitConverter.GetBytes(1));
             }
             _receive.ReceiveTimeout = 200;
         }
@@ -125,38 +125,33 @@ public sealed class VrrpTransport : IDisposable
 
     private unsafe (int, IPAddress?, IPAddress?, int) ReceiveV6(byte[] buffer)
     {
-        VrrpLibc.sockaddr_in6 from;
-        byte* control = stackalloc byte[128];
+        sockaddr_in6 from = default;
+        Span<byte> control = stackalloc byte[128];
         fixed (byte* data = buffer)
+        fixed (byte* ctl = control)
         {
-            var iov = new VrrpLibc.iovec { iov_base = data, iov_len = (nuint)buffer.Length };
-            var msg = new VrrpLibc.msghdr
+            var iov = new iovec { iov_base = data, iov_len = (nuint)buffer.Length };
+            var msg = new msghdr
             {
-                msg_name = &from, msg_namelen = (uint)sizeof(VrrpLibc.sockaddr_in6),
-                msg_iov = &iov, msg_iovlen = 1, msg_control = control, msg_controllen = 128,
+                msg_name = &from, msg_namelen = (uint)sizeof(sockaddr_in6),
+                msg_iov = &iov, msg_iovlen = 1, msg_control = ctl, msg_controllen = (nuint)control.Length,
             };
-            nint n = VrrpLibc.recvmsg(_receive.SafeHandle, &msg, 0);
+            nint n = Libc.recvmsg((int)_receive.Handle, &msg, 0);
             if (n < 0)
             {
                 int errno = Marshal.GetLastPInvokeError();
-                if (errno is VrrpLibc.EAGAIN or VrrpLibc.EINTR) return (-1, null, null, -1);
+                if (errno is Libc.EAGAIN or Libc.EINTR) return (-1, null, null, -1);
                 throw new SocketException(errno);
             }
             int hops = -1;
             IPAddress? dst = null;
-            int offset = 0;
-            int headerSize = VrrpLibc.CmsgAlign(sizeof(VrrpLibc.cmsghdr));
-            while (offset + sizeof(VrrpLibc.cmsghdr) <= (int)msg.msg_controllen)
+            var reader = new CmsgReader(control[..(int)msg.msg_controllen]);
+            while (reader.TryNext(out var c))
             {
-                var c = (VrrpLibc.cmsghdr*)(control + offset);
-                if ((int)c->cmsg_len < sizeof(VrrpLibc.cmsghdr) || offset + (int)c->cmsg_len > (int)msg.msg_controllen) break;
-                byte* value = control + offset + headerSize;
-                if (c->cmsg_level == VrrpLibc.IPPROTO_IPV6 && c->cmsg_type == VrrpLibc.IPV6_HOPLIMIT) hops = *(int*)value;
-                else if (c->cmsg_level == VrrpLibc.IPPROTO_IPV6 && c->cmsg_type == VrrpLibc.IPV6_PKTINFO)
-                    dst = new IPAddress(new ReadOnlySpan<byte>(value, 16));
-                offset += VrrpLibc.CmsgAlign((int)c->cmsg_len);
+                if (c.Level == Libc.IPPROTO_IPV6 && c.Type == Libc.IPV6_HOPLIMIT && c.Data.Length >= 4) hops = BitConverter.ToInt32(c.Data);
+                else if (c.Level == Libc.IPPROTO_IPV6 && c.Type == Libc.IPV6_PKTINFO && c.Data.Length >= 16) dst = new IPAddress(c.Data[..16]);
             }
-            var src = new IPAddress(new ReadOnlySpan<byte>(from.sin6_addr, 16));
+            var src = new IPAddress(MemoryMarshal.AsBytes(new ReadOnlySpan<in6_addr>(in from.sin6_addr)));
             return ((int)n, src, dst, hops);
         }
     }
