@@ -19,6 +19,7 @@ public sealed class VrrpRunVerb : IVerb
     public string Name => "vrrp run";
     public string Summary => "run VRRP instances (one sync group) from command-line options";
     public string Usage => """
+        appliance vrrp run --config FILE [--peer-appliance]
         appliance vrrp run --interface HB --public-interface PUB [--instance NAME] --virtual-router-id N
                            --virtual-ipaddress ADDR/LEN [...] [--priority P] [--version 2|3] [--advert-int SECONDS]
                            [--nopreempt] [--preempt-delay SECONDS] [--peer-appliance] [--unicast-peer ADDR]
@@ -31,8 +32,27 @@ public sealed class VrrpRunVerb : IVerb
 
     public int Run(IReadOnlyList<string> args, VerbContext context)
     {
-        List<VrrpInstanceConfig> instances;
-        try { instances = Parse(args); }
+        IReadOnlyList<VrrpInstanceConfig> instances;
+        bool syncGroup = true;
+        try
+        {
+            int at = args.ToList().IndexOf("--config");
+            if (at >= 0)
+            {
+                if (at + 1 >= args.Count) throw new FormatException("--config needs a file");
+                var loaded = Appliance.Config.ConfigLoader.Load(args[at + 1]);
+                if (!loaded.IsValid)
+                {
+                    foreach (var e in loaded.Errors) context.Error.WriteLine($"appliance vrrp run: {e}");
+                    return CommandLine.UsageError;
+                }
+                var rest = args.Where((_, i) => i != at && i != at + 1).ToList();
+                if (rest.Any(a => a != "--peer-appliance")) throw new FormatException($"with --config only --peer-appliance is allowed, not {string.Join(' ', rest.Where(a => a != "--peer-appliance"))}");
+                instances = VrrpConfigMapping.Instances(loaded.Config!, rest.Contains("--peer-appliance"));
+                syncGroup = loaded.Config!.Global.GroupFailover;
+            }
+            else instances = Parse(args);
+        }
         catch (Exception e) when (e is FormatException or ArgumentException or OverflowException)
         {
             context.Error.WriteLine($"appliance vrrp run: {e.Message}");
@@ -49,7 +69,7 @@ public sealed class VrrpRunVerb : IVerb
         using var table = new RtnetlinkAddressClient();
         try
         {
-            using var service = new VrrpService(instances, syncGroup: true, log, new MonotonicClock(), table, c => LocalAddress(table, c));
+            using var service = new VrrpService(instances, syncGroup, log, new MonotonicClock(), table, c => LocalAddress(table, c));
             using var stop = new CancellationTokenSource();
             using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, s => { s.Cancel = true; stop.Cancel(); });
             using var intr = PosixSignalRegistration.Create(PosixSignal.SIGINT, s => { s.Cancel = true; stop.Cancel(); });

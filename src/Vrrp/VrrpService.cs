@@ -22,7 +22,8 @@ public sealed class VrrpService : IDisposable
     private readonly ILog _log;
     private readonly IClock _clock;
     private readonly IAddressTable _addresses;
-    private readonly VrrpSyncGroup _group;
+    private readonly VrrpSyncGroup[] _groups;
+    private readonly (int Group, int Index)[] _place;
     private readonly Member[] _members;
     private readonly Dictionary<(string, AddressFamily), VrrpTransport> _transports = [];
     private readonly Dictionary<string, Announcer> _announcers = [];
@@ -71,9 +72,27 @@ public sealed class VrrpService : IDisposable
             Machine = new VrrpMachine(c, localAddress(c)),
             PublicIndex = NetworkInterfaces.Index(c.PublicInterface),
         }).ToArray();
-        _group = syncGroup
-            ? new VrrpSyncGroup("director", _members.Select(m => m.Machine))
-            : throw new NotSupportedException("independent instances: TODO, the appliance runs one sync group");
+        // group_failover (default yes): one sync group of every instance; otherwise a group per instance.
+        var groups = syncGroup ? [Enumerable.Range(0, _members.Length).ToArray()] : Enumerable.Range(0, _members.Length).Select(i => new[] { i }).ToArray();
+        _groups = groups.Select((g, n) => new VrrpSyncGroup(syncGroup ? "director" : instances[n].Name, g.Select(i => _members[i].Machine))).ToArray();
+        _place = new (int, int)[_members.Length];
+        for (int g = 0; g < groups.Length; g++)
+            for (int k = 0; k < groups[g].Length; k++) _place[groups[g][k]] = (g, k);
+    }
+
+    private List<(int Member, VrrpAction Action)> HandleAll(VrrpEvent e, TimeSpan now)
+    {
+        var result = new List<(int, VrrpAction)>();
+        foreach (var g in _groups)
+            result.AddRange(g.HandleAll(e, now).Select(a => (_members.Select((m, i) => (m, i)).First(x => x.m.Machine == g.Members[a.Member]).i, a.Action)));
+        return result;
+    }
+
+    private List<(int Member, VrrpAction Action)> Handle(int member, VrrpEvent e, TimeSpan now)
+    {
+        var (gi, k) = _place[member];
+        var g = _groups[gi];
+        return g.Handle(k, e, now).Select(a => (_members.Select((m, i) => (m, i)).First(x => x.m.Machine == g.Members[a.Member]).i, a.Action)).ToList();
     }
 
     public IReadOnlyList<VrrpMachine> Machines => _members.Select(m => m.Machine).ToArray();
@@ -132,13 +151,13 @@ public sealed class VrrpService : IDisposable
             if (!_announcers.ContainsKey(c.PublicInterface)) _announcers[c.PublicInterface] = new Announcer(c.PublicInterface);
         }
         PollLinks(_clock.Now);
-        Execute(_group.HandleAll(new VrrpEvent.Startup(), _clock.Now));
+        Execute(HandleAll(new VrrpEvent.Startup(), _clock.Now));
     }
 
     private void Shutdown()
     {
         while (_inbox.Reader.TryRead(out _)) { }
-        Execute(_group.HandleAll(new VrrpEvent.Shutdown(), _clock.Now));
+        Execute(HandleAll(new VrrpEvent.Shutdown(), _clock.Now));
         foreach (var (m, i) in _members.Select((m, i) => (m, i)))
             _log.Info(Component, $"{m.Machine.Config.Name}: stopped; {m.Counters}");
     }
@@ -149,7 +168,7 @@ public sealed class VrrpService : IDisposable
         switch (item)
         {
             case Item.Command c:
-                Execute(_group.HandleAll(c.Event, now));
+                Execute(HandleAll(c.Event, now));
                 break;
             case Item.Packet p:
                 Receive(p, now);
@@ -184,7 +203,7 @@ public sealed class VrrpService : IDisposable
             return;
         }
         target.m.Counters.CountAccepted();
-        Execute(_group.Handle(target.i, new VrrpEvent.AdvertReceived(received.Source, received.Advert), now));
+        Execute(Handle(target.i, new VrrpEvent.AdvertReceived(received.Source, received.Advert), now));
     }
 
     private TimeSpan NextDue()
@@ -202,7 +221,7 @@ public sealed class VrrpService : IDisposable
         {
             if (!_timers.TryGetValue(key, out var still) || still != at) continue; // cancelled or re-armed meanwhile
             _timers.Remove(key);
-            Execute(_group.Handle(key.Item1, new VrrpEvent.TimerFired(key.Item2), now));
+            Execute(Handle(key.Item1, new VrrpEvent.TimerFired(key.Item2), now));
         }
         for (int k = _announcements.Count - 1; k >= 0; k--)
         {
@@ -227,7 +246,7 @@ public sealed class VrrpService : IDisposable
         {
             if (_heartbeatUp is not null) _log.Notice(Component, $"heartbeat link {_heartbeatInterface} carrier {(hb ? "up" : "down (the peer may be dead; not a fault)")}");
             _heartbeatUp = hb;
-            Execute(_group.HandleAll(new VrrpEvent.HeartbeatCarrierChanged(hb), now));
+            Execute(HandleAll(new VrrpEvent.HeartbeatCarrierChanged(hb), now));
         }
         var tracked = _members.SelectMany(m => m.Machine.Config.TrackInterfaces.Append(m.Machine.Config.PublicInterface)).Distinct();
         bool pub = tracked.All(NetworkInterfaces.Carrier);
@@ -235,7 +254,7 @@ public sealed class VrrpService : IDisposable
         {
             if (_publicUp is not null || !pub) _log.Notice(Component, $"tracked public interfaces {(pub ? "up" : "down: FAULT")}");
             _publicUp = pub;
-            Execute(_group.HandleAll(new VrrpEvent.PublicLinkChanged(pub), now));
+            Execute(HandleAll(new VrrpEvent.PublicLinkChanged(pub), now));
         }
     }
 

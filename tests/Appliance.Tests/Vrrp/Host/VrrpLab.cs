@@ -18,6 +18,8 @@ public sealed class VrrpLab : IDisposable
 
     public string A => "vrA" + _id;
     public string B => "vrB" + _id;
+    /// <summary>The public segment: a bridge in its own namespace, so one director's NIC going down does not take the other's carrier with it.</summary>
+    public string S => "vrS" + _id;
     public string HbA => "hA" + _id;
     public string HbB => "hB" + _id;
     public string PubA => "pA" + _id;
@@ -29,8 +31,13 @@ public sealed class VrrpLab : IDisposable
         {
             Sh("ip", $"netns add {A}");
             Sh("ip", $"netns add {B}");
+            Sh("ip", $"netns add {S}");
+            Sh("ip", $"-n {S} link add br0 type bridge");
             Sh("ip", $"link add {HbA} netns {A} type veth peer name {HbB} netns {B}");
-            Sh("ip", $"link add {PubA} netns {A} type veth peer name {PubB} netns {B}");
+            Sh("ip", $"link add {PubA} netns {A} type veth peer name sA netns {S}");
+            Sh("ip", $"link add {PubB} netns {B} type veth peer name sB netns {S}");
+            foreach (var d in new[] { "sA", "sB" }) Sh("ip", $"-n {S} link set {d} master br0 up");
+            Sh("ip", $"-n {S} link set br0 up");
             Sh("ip", $"-n {A} addr add 10.10.0.1/24 dev {HbA}");
             Sh("ip", $"-n {B} addr add 10.10.0.2/24 dev {HbB}");
             Sh("ip", $"-n {A} addr add 192.0.2.1/24 dev {PubA}");
@@ -55,6 +62,7 @@ public sealed class VrrpLab : IDisposable
         public required Process Process { get; init; }
         public required string Name { get; init; }
         public StringBuilder Output { get; } = new();
+        public string Text { get { lock (Output) return Output.ToString(); } }
         public string? PidFile { get; init; }
 
         public int Pid => PidFile is null ? Process.Id : Process.Id; // keepalived -n stays in the foreground: its pid is ours
@@ -67,6 +75,19 @@ public sealed class VrrpLab : IDisposable
         var (ns, hb, pub) = side == 'A' ? (A, HbA, PubA) : (B, HbB, PubB);
         return Start($"appliance-{side}", "ip", $"netns exec {ns} {ApplianceBin} vrrp run --interface {hb} --public-interface {pub} {options}", null);
     }
+
+    /// <summary>Starts <c>appliance ARGS</c> in namespace A or B.</summary>
+    public Node StartApplianceArgs(char side, string args) =>
+        Start($"appliance-{side}", "ip", $"netns exec {(side == 'A' ? A : B)} {ApplianceBin} {args}", null);
+
+    public string TempFile(string name, string content)
+    {
+        var path = Path.Combine(_dir.FullName, name);
+        File.WriteAllText(path, content);
+        return path;
+    }
+
+    public string TempPath(string name) => Path.Combine(_dir.FullName, name);
 
     /// <summary>Starts keepalived 2.2.7 (VRRP only) in namespace A or B with one instance.</summary>
     public Node StartKeepalived(char side, int version, int priority, string advertInt, string extra = "")
@@ -96,6 +117,15 @@ public sealed class VrrpLab : IDisposable
         return Start($"keepalived-{side}", "ip", $"netns exec {ns} keepalived -P -n -l -D -f {conf} -p {pid} -r {vpid}", pid);
     }
 
+    /// <summary>Starts keepalived with a whole configuration file.</summary>
+    public Node StartKeepalivedRaw(char side, string configuration)
+    {
+        var conf = TempFile($"k{side}raw.conf", configuration);
+        var pid = Path.Combine(_dir.FullName, $"k{side}raw.pid");
+        var vpid = Path.Combine(_dir.FullName, $"k{side}raw-vrrp.pid");
+        return Start($"keepalived-{side}", "ip", $"netns exec {(side == 'A' ? A : B)} keepalived -P -n -l -D -f {conf} -p {pid} -r {vpid}", pid);
+    }
+
     private Node Start(string name, string file, string args, string? pidFile)
     {
         var psi = new ProcessStartInfo(file, args) { RedirectStandardOutput = true, RedirectStandardError = true };
@@ -117,10 +147,21 @@ public sealed class VrrpLab : IDisposable
         Assert.True(node.Process.WaitForExit((int)(within ?? TimeSpan.FromSeconds(10)).TotalMilliseconds), $"{node.Name} did not stop after SIGTERM\n{node}");
     }
 
-    public bool Holds(char side)
+    public bool Holds(char side, string? vip = null)
     {
         var (ns, pub) = side == 'A' ? (A, PubA) : (B, PubB);
-        return Sh("ip", $"-n {ns} -4 addr show dev {pub}").Contains($" {Vip}/");
+        return Sh("ip", $"-n {ns} addr show dev {pub}").Contains($" {vip ?? Vip}/");
+    }
+
+    /// <summary>Waits (bounded) for a condition, failing with the logs.</summary>
+    public void WaitFor(Func<bool> condition, TimeSpan within, string what)
+    {
+        var sw = Stopwatch.StartNew();
+        while (!condition())
+        {
+            if (sw.Elapsed > within) Assert.Fail($"timed out after {within.TotalSeconds} s waiting for {what}\n{Logs()}");
+            Thread.Sleep(10);
+        }
     }
 
     /// <summary>Waits (bounded) until exactly <paramref name="holder"/> holds the VIP, then checks it stays so for <paramref name="stable"/>.</summary>
@@ -156,6 +197,14 @@ public sealed class VrrpLab : IDisposable
 
     public string Logs() => string.Join("\n", _processes.Select(p => { lock (p.Output) return p.ToString(); }));
 
+    /// <summary>The MAC address of a director's public NIC.</summary>
+    public string PublicMac(char side)
+    {
+        var (ns, pub) = side == 'A' ? (A, PubA) : (B, PubB);
+        var words = Sh("ip", $"-n {ns} link show dev {pub}").Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        return words[Array.IndexOf(words, "link/ether") + 1];
+    }
+
     public static string Sh(string file, string args)
     {
         using var p = Process.Start(new ProcessStartInfo(file, args) { RedirectStandardOutput = true, RedirectStandardError = true })!;
@@ -173,7 +222,7 @@ public sealed class VrrpLab : IDisposable
             try { if (!n.Process.HasExited) { n.Process.Kill(); n.Process.WaitForExit(5000); } } catch (InvalidOperationException) { }
             n.Process.Dispose();
         }
-        foreach (var ns in new[] { A, B })
+        foreach (var ns in new[] { A, B, S })
             try { Sh("ip", $"netns del {ns}"); } catch (InvalidOperationException) { }
         try { _dir.Delete(true); } catch (IOException) { }
     }
