@@ -27,3 +27,9 @@ test: unit
 
 clean:
 	rm -rf $(OUT) src/bin src/obj tests/Appliance.Tests/bin tests/Appliance.Tests/obj
+
+# VRRP failover times, appliance pair vs keepalived 2.2.7 pair in the same run (docs/benchmarks.md). Root.
+.PHONY: bench-vrrp
+bench-vrrp: $(BIN)
+	tests/tools/install-deps.sh host
+	APPLIANCE_BIN=$(abspath $(BIN)) tests/Appliance.Tests/Vrrp/Bench/failover-bench.sh 5

@@ -17,6 +17,7 @@ public sealed class VrrpMachine
     private bool _takeoverPermitted = true;
     private bool _takeoverPending;
     private bool _yielded;
+    private TimeSpan _downDeadline;
 
     /// <param name="config">The validated instance.</param>
     /// <param name="localAddress">This node's primary address on the heartbeat NIC: the source of its adverts, compared on equal priority (RFC 5798 §6.4.3).</param>
@@ -126,7 +127,7 @@ public sealed class VrrpMachine
                 TryTakeOver(now, $"planned handover: appliance master {source} sent priority 0");
                 return;
             }
-            _actions.Add(new VrrpAction.SetTimer(VrrpTimer.MasterDown, now + SkewTime));
+            SetDownTimer(now + SkewTime);
             return;
         }
         bool inPreemptDelay = now < _startedAt + Centiseconds(_config.PreemptDelayCentiseconds);
@@ -135,7 +136,7 @@ public sealed class VrrpMachine
             if (_config.Version == VrrpVersion.V3)
                 MasterAdverIntervalCentiseconds = advert.IntervalCentiseconds; // Skew and Master_Down follow (properties)
             _takeoverPending = false;
-            _actions.Add(new VrrpAction.SetTimer(VrrpTimer.MasterDown, now + MasterDownInterval));
+            SetDownTimer(now + MasterDownInterval);
         }
         // else: preempt; discard, the Master_Down_Timer fires and this node takes over.
     }
@@ -194,6 +195,14 @@ public sealed class VrrpMachine
         // Never FAULT for the heartbeat cable. When it comes back, a MASTER advertises at once so that two
         // MASTERs (if the arbiter allowed it) resolve within one round trip instead of one interval.
         if (up && !was && State == VrrpState.Master) SendAdvertNow(now);
+        // Carrier lost on the direct cable: the master's NIC is gone (power loss) or the cable is cut. No advert
+        // can arrive any more, so waiting the full 3 intervals adds no evidence; one interval of silence plus
+        // Skew_Time is enough to ride out a flap. Whether taking over is safe is the arbiter's call (B2).
+        if (!up && was && State == VrrpState.Backup)
+        {
+            var at = now + Centiseconds(MasterAdverIntervalCentiseconds) + SkewTime;
+            if (at < _downDeadline) SetDownTimer(at);
+        }
     }
 
     private void OnPublicLink(bool up, TimeSpan now)
@@ -253,7 +262,7 @@ public sealed class VrrpMachine
             _actions.Add(new VrrpAction.CancelTimer(VrrpTimer.Advertisement));
             _actions.Add(new VrrpAction.RemoveVips());
         }
-        _actions.Add(new VrrpAction.SetTimer(VrrpTimer.MasterDown, now + MasterDownInterval));
+        SetDownTimer(now + MasterDownInterval);
         _actions.Add(new VrrpAction.StateChanged(from, VrrpState.Backup, reason));
         _actions.Add(new VrrpAction.Notify(VrrpState.Backup, false, Priority));
     }
@@ -276,6 +285,12 @@ public sealed class VrrpMachine
         }
         _actions.Add(new VrrpAction.StateChanged(from, VrrpState.Fault, reason));
         _actions.Add(new VrrpAction.Notify(VrrpState.Fault, false, 0));
+    }
+
+    private void SetDownTimer(TimeSpan at)
+    {
+        _downDeadline = at;
+        _actions.Add(new VrrpAction.SetTimer(VrrpTimer.MasterDown, at));
     }
 
     private void SendAdvertNow(TimeSpan now)

@@ -253,14 +253,35 @@ public class VrrpMachineTests
     }
 
     [Fact]
-    public void B11_HeartbeatCarrierLoss_IsNotAFault_TheTimerStillTakesOver()
+    public void B11_HeartbeatCarrierLoss_IsNotAFault_ShortensTheDownTimerToOneIntervalPlusSkew()
     {
         var (m, start) = Backup();
-        Assert.Empty(m.Handle(new E.HeartbeatCarrierChanged(false), Ms(100)));
+        var lost = m.Handle(new E.HeartbeatCarrierChanged(false), Ms(100));
         Assert.Equal(VrrpState.Backup, m.State);
-        var actions = m.Handle(new E.TimerFired(VrrpTimer.MasterDown), DownTimer(start));
+        Assert.Equal(Ms(100) + Ms(1000) + m.SkewTime, DownTimer(lost));
+        Assert.DoesNotContain(lost, a => a is A.StateChanged or A.Notify);
+        var actions = m.Handle(new E.TimerFired(VrrpTimer.MasterDown), DownTimer(lost));
         Assert.Equal(VrrpState.Master, m.State);
         Assert.Contains(actions, a => a is A.StateChanged s && s.Reason.Contains("carrier"));
+    }
+
+    [Fact]
+    public void B11b_CarrierLoss_NeverPostponesAnEarlierDownTimer()
+    {
+        var (m, _) = Backup();
+        m.Handle(Rx(0), Ms(3000));                         // down timer = now + skew (0.61 s)
+        Assert.Empty(m.Handle(new E.HeartbeatCarrierChanged(false), Ms(3100)));
+    }
+
+    [Fact]
+    public void B11c_CarrierFlap_ThenAdvertsResume_KeepsBackup()
+    {
+        var (m, _) = Backup();
+        m.Handle(new E.HeartbeatCarrierChanged(false), Ms(100));
+        m.Handle(new E.HeartbeatCarrierChanged(true), Ms(300));
+        var rx = m.Handle(Rx(200), Ms(400));
+        Assert.Equal(Ms(400) + m.MasterDownInterval, DownTimer(rx));
+        Assert.Equal(VrrpState.Backup, m.State);
     }
 
     [Fact]

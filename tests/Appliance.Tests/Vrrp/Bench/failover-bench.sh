@@ -90,6 +90,9 @@ one_run() { # IMPL ADVERT_INT SCENARIO -> prints ms
   coproc MON { exec ip -n $B monitor address dev pubB; }
   local mon_pid=$MON_PID
   sleep 0.2 # let the monitor subscribe (before t0; not part of the measurement)
+  # Random phase against the master's advert timer: the event lands anywhere in an interval, as a real
+  # failure does (a fixed script rhythm would favour whichever daemon happens to advertise just before).
+  sleep "$(awk -v a="$adv" -v r="$RANDOM" 'BEGIN { printf "%.3f", a * r / 32768 }')"
   t0=$EPOCHREALTIME
   if [ "$scenario" = graceful ]; then
     kill -TERM "$PID_A"

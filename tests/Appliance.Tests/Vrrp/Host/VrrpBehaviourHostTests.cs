@@ -69,6 +69,10 @@ public class VrrpBehaviourHostTests
     {
         using var lab = new VrrpLab();
         const string vip6 = "2001:db8::100";
+        // Both heartbeat link-local addresses must have passed DAD first: a daemon whose source is still
+        // tentative cannot send, and the other side would rightly take over meanwhile.
+        foreach (var (ns, dev) in new[] { (lab.A, lab.HbA), (lab.B, lab.HbB) })
+            lab.WaitFor(() => VrrpLab.Sh("ip", $"-n {ns} -6 addr show dev {dev}") is var o && o.Contains("fe80") && !o.Contains("tentative"), Within, $"link-local address on {dev} ready");
         var k6 = lab.StartKeepalivedRaw('B', $$"""
             global_defs {
               router_id k6
@@ -87,7 +91,6 @@ public class VrrpBehaviourHostTests
             }
             """);
         lab.WaitFor(() => lab.Holds('B', vip6), Within, "keepalived holds the IPv6 VIP");
-        lab.WaitFor(() => !VrrpLab.Sh("ip", $"-n {lab.A} -6 addr show dev {lab.HbA}").Contains("tentative"), Within, "link-local address of A ready");
         var a = lab.StartAppliance('A', $"--virtual-router-id 61 --advert-int 0.1 --priority 100 --virtual-ipaddress {vip6}/64");
         lab.WaitFor(() => a.Text.Contains("BACKUP"), Within, "appliance in BACKUP");
         for (int i = 0; i < 50; i++) { Assert.False(lab.Holds('A', vip6), $"appliance took the IPv6 VIP while keepalived is master\n{lab.Logs()}"); Thread.Sleep(20); }
