@@ -36,6 +36,7 @@ public sealed class CheckConfigVerb : IVerb
             context.Error.WriteLine($"{path}: {result.Errors.Count} error{(result.Errors.Count == 1 ? "" : "s")}; configuration not valid");
             return Invalid;
         }
+        foreach (var w in result.Warnings ?? []) context.Error.WriteLine($"{w.File}:{w.Line}: warning: {w.Message}");
         context.Out.Write(result.Config.Describe());
         context.Out.WriteLine($"{path}: configuration valid");
         return 0;

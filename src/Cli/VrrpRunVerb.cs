@@ -48,7 +48,7 @@ public sealed class VrrpRunVerb : IVerb
                 }
                 var rest = args.Where((_, i) => i != at && i != at + 1).ToList();
                 if (rest.Any(a => a != "--peer-appliance")) throw new FormatException($"with --config only --peer-appliance is allowed, not {string.Join(' ', rest.Where(a => a != "--peer-appliance"))}");
-                instances = VrrpConfigMapping.Instances(loaded.Config!, rest.Contains("--peer-appliance"));
+                instances = VrrpConfigMapping.Instances(loaded.Config!, rest.Contains("--peer-appliance") ? true : null);
                 syncGroup = loaded.Config!.Global.GroupFailover;
             }
             else instances = Parse(args);
@@ -69,7 +69,7 @@ public sealed class VrrpRunVerb : IVerb
         using var table = new RtnetlinkAddressClient();
         try
         {
-            using var service = new VrrpService(instances, syncGroup, log, new MonotonicClock(), table, c => LocalAddress(table, c));
+            using var service = new VrrpService(instances, syncGroup, log, new MonotonicClock(), table, c => VrrpHost.LocalAddress(table, c));
             using var stop = new CancellationTokenSource();
             // .NET runs PosixSignalRegistration handlers on a thread-pool thread: start one now, or the first
             // SIGTERM waits for the pool to create a worker (measured 60-90 ms here), delaying the handover.
@@ -84,16 +84,6 @@ public sealed class VrrpRunVerb : IVerb
             context.Error.WriteLine($"appliance vrrp run: {e.Message}");
             return 1;
         }
-    }
-
-    /// <summary>The heartbeat NIC's IPv4 address, or its IPv6 link-local address (RFC 5798 §5.1.2.1).</summary>
-    internal static IPAddress LocalAddress(IAddressTable table, VrrpInstanceConfig c)
-    {
-        int index = NetworkInterfaces.Index(c.Interface);
-        var found = table.List(c.Family).Where(a => a.InterfaceIndex == index)
-            .Select(a => a.Address)
-            .FirstOrDefault(a => c.Family == AddressFamily.InterNetwork || a.IsIPv6LinkLocal);
-        return found ?? throw new InvalidOperationException($"{c.Name}: interface {c.Interface} has no {(c.Family == AddressFamily.InterNetwork ? "IPv4" : "IPv6 link-local")} address to send adverts from");
     }
 
     internal static List<VrrpInstanceConfig> Parse(IReadOnlyList<string> args)

@@ -7,8 +7,9 @@ namespace Appliance.Config;
 /// The outcome of loading a configuration: a model when the file is valid, otherwise every
 /// problem found. <see cref="Unreadable"/> means the file could not be read at all (missing,
 /// permission, I/O error); <see cref="Errors"/> then holds one error saying why.
+/// <see cref="Warnings"/> are things that work but should be changed (the factory's serial key).
 /// </summary>
-public sealed record ConfigLoadResult(ApplianceConfig? Config, IReadOnlyList<ConfigError> Errors, bool Unreadable)
+public sealed record ConfigLoadResult(ApplianceConfig? Config, IReadOnlyList<ConfigError> Errors, bool Unreadable, IReadOnlyList<ConfigError>? Warnings = null)
 {
     public bool IsValid => Config is not null;
 }
@@ -26,6 +27,8 @@ public static class ConfigLoader
     public static ConfigLoadResult Load(string path)
     {
         byte[] bytes;
+        if (Directory.Exists(path))
+            return new ConfigLoadResult(null, [new ConfigError(path, 0, "cannot read the configuration: it is a directory")], true);
         try
         {
             using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.None);
@@ -50,7 +53,7 @@ public static class ConfigLoader
         var builder = new ConfigModelBuilder(root, document.File);
         var config = builder.Build();
         var errors = document.Errors.Concat(builder.Errors).OrderBy(e => e.Line).ToList();
-        return new ConfigLoadResult(errors.Count == 0 ? config : null, errors, false);
+        return new ConfigLoadResult(errors.Count == 0 ? config : null, errors, false, builder.Warnings);
     }
 
     private static string Describe(Exception e) => e switch

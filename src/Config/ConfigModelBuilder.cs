@@ -1,4 +1,4 @@
-using System.Globalization;
+using System.Collections.Immutable;
 using System.Net;
 using System.Net.Sockets;
 using Appliance.Config.Ini;
@@ -19,6 +19,8 @@ internal sealed class ConfigModelBuilder
     private readonly IConfigurationRoot _root;
     private readonly string _file;
     private readonly List<ConfigError> _errors = [];
+    /// <summary>Some virtual_ipaddress item was bad: "service address is not a VIP" would only echo that error.</summary>
+    private bool _vipsIncomplete;
 
     /// <summary>One section as read back from configuration, keys already mapped from keepalived aliases.</summary>
     private sealed class Sec(string type, string? name, int line)
@@ -40,6 +42,16 @@ internal sealed class ConfigModelBuilder
 
     public IReadOnlyList<ConfigError> Errors => _errors;
 
+    public IReadOnlyList<ConfigError> Warnings => _warnings;
+
+    private readonly List<ConfigError> _warnings = [];
+
+    /// <summary>
+    /// The serial key printed in rootfs/etc/appliance/factory.ini, so that the factory default
+    /// validates. Every box ships it: check-config warns until it is changed.
+    /// </summary>
+    internal const string FactorySerialKey = "factory-key-change-me-0123456789";
+
     private void Error(int line, string message) => _errors.Add(new ConfigError(_file, line, message));
 
     private int LineOf(string key) => _root.TryGetIniLocation(key, out _, out var line) ? line : 1;
@@ -56,14 +68,26 @@ internal sealed class ConfigModelBuilder
             var named = Schema.NamedTypes.Contains(type);
             if (!Schema.AllTypes.Contains(type))
             {
-                var line = FirstLine(typeSection);
                 var hint = Suggest.Closest(type, Schema.AllTypes);
-                Error(line, $"unknown section type [{typeSection.Key}]" + (hint is null ? $"; known: {string.Join(", ", Schema.AllTypes)}" : $"; did you mean [{hint}]?"));
+                var message = $"unknown section type [{typeSection.Key}]" + (hint is null ? $"; known: {string.Join(", ", Schema.AllTypes)}" : $"; did you mean [{hint}]?");
+                // One error per header written: [typo a] and [typo b] are two places to fix.
+                var lines = new SortedSet<int>();
+                if (_root.TryGetIniLocation(typeSection.Path, out _, out var bare)) lines.Add(bare);
+                foreach (var child in typeSection.GetChildren())
+                    if (child.Value is null && _root.TryGetIniLocation(child.Path, out _, out var at)) lines.Add(at);
+                if (lines.Count == 0) lines.Add(FirstLine(typeSection));
+                foreach (var line in lines) Error(line, message);
                 continue;
             }
             var direct = new Sec(type, null, LineOf(typeSection.Path));
             var headerReported = false;
-            foreach (var child in typeSection.GetChildren())
+            var present = _root.TryGetIniLocation(typeSection.Path, out _, out _);
+            if (named && present)
+            {
+                Error(direct.Line, $"[{type}] needs a name, for example [{type} {ExampleName(type)}]");
+                headerReported = true;
+            }
+            foreach (var child in typeSection.GetChildren().OrderBy(c => LineOf(c.Path)))
             {
                 if (child.Value is not null)
                 {
@@ -81,16 +105,24 @@ internal sealed class ConfigModelBuilder
                     var line = LineOf(child.Path);
                     if (!named)
                     {
+                        // Report the name, then read the section as if it had none, so its keys are still
+                        // checked (unless a proper [type] exists too: that one counts).
                         Error(line, $"[{type} {child.Key}]: [{type}] takes no name; write [{type}]");
+                        if (present) continue;
+                        present = true;
+                        direct = new Sec(type, null, line);
+                        foreach (var (entry, at) in child.GetChildren().Where(e => e.Value is not null).Select(e => (e, LineOf(e.Path))).OrderBy(e => e.Item2))
+                            AddValue(direct, entry.Key.ToLowerInvariant(), entry.Value!, at);
                         continue;
                     }
                     var sec = new Sec(type, child.Key, line);
-                    foreach (var entry in child.GetChildren())
-                        if (entry.Value is not null) AddValue(sec, entry.Key.ToLowerInvariant(), entry.Value, LineOf(entry.Path));
+                    // Configuration lists keys alphabetically; file order makes "already set at" point backwards.
+                    foreach (var (entry, at) in child.GetChildren().Where(e => e.Value is not null).Select(e => (e, LineOf(e.Path))).OrderBy(e => e.Item2))
+                        AddValue(sec, entry.Key.ToLowerInvariant(), entry.Value!, at);
                     list.Add(sec);
                 }
             }
-            if (!named && (direct.Values.Count > 0 || _root.TryGetIniLocation(typeSection.Path, out _, out _))) list.Add(direct);
+            if (!named && present) list.Add(direct);
             else if (named && list.Count == 0 && !headerReported) continue;
             list.Sort((a, b) => a.Line.CompareTo(b.Line));
             byType[type] = list;
@@ -238,7 +270,7 @@ internal sealed class ConfigModelBuilder
         return fallback;
     }
 
-    private T Choice<T>(Sec s, string key, (string Name, T Value)[] choices, T fallback)
+    private T Choice<T>(Sec s, string key, ImmutableArray<(string Name, T Value)> choices, T fallback)
     {
         var text = Str(s, key);
         if (text is null) return fallback;
@@ -288,7 +320,8 @@ internal sealed class ConfigModelBuilder
         List<Sec> Of(string type) => sections.TryGetValue(type, out var l) ? l : [];
         Sec? Single(string type) => Of(type).FirstOrDefault();
 
-        var global = BuildGlobal(Single(Schema.Global));
+        var globalSec = Single(Schema.Global);
+        var global = BuildGlobal(globalSec);
         var instances = Of(Schema.VrrpInstance).Select(s => (Sec: s, Model: BuildInstance(s, global))).ToList();
         if (instances.Count == 0 && !sections.ContainsKey(Schema.VrrpInstance))
             Error(1, "no [vrrp_instance NAME] section: the director needs at least one VRRP instance holding its virtual addresses");
@@ -297,7 +330,8 @@ internal sealed class ConfigModelBuilder
         var ipvs = BuildIpvs(Single(Schema.Ipvs) ?? new Sec(Schema.Ipvs, null, 1));
         var sync = BuildSync(Single(Schema.Sync) ?? new Sec(Schema.Sync, null, 1), global);
         var serialSec = Single(Schema.SerialHeartbeat);
-        var serial = BuildSerial(serialSec ?? new Sec(Schema.SerialHeartbeat, null, 1), serialSec is null);
+        // keepalived has no serial heartbeat: with it on the other end the link is off unless asked for.
+        var serial = BuildSerial(serialSec ?? new Sec(Schema.SerialHeartbeat, null, 1), serialSec is null, global?.PeerType != PeerType.Keepalived);
         var watchdog = BuildWatchdog(Single(Schema.Watchdog) ?? new Sec(Schema.Watchdog, null, 1));
         var leds = BuildLeds(Single(Schema.Leds) ?? new Sec(Schema.Leds, null, 1));
         var consoleSec = Single(Schema.Console) ?? new Sec(Schema.Console, null, 1);
@@ -305,6 +339,13 @@ internal sealed class ConfigModelBuilder
 
         CheckInstancesTogether(instances);
         CheckAddressesTogether(instances, servers);
+        if (global is { PeerType: PeerType.Keepalived } && serial.Enabled)
+            Error(KeyLine(serialSec!, "enabled"),
+                $"[serial_heartbeat] enabled = yes, but peer_type = keepalived (line {KeyLine(globalSec!, "peer_type")}): the serial heartbeat needs an appliance on the other end");
+        if (global?.PeerPublicAddress is { } peerAddress)
+            foreach (var (sec, vi) in instances)
+                if (vi.VirtualAddresses.Any(v => v.Address.Equals(peerAddress)))
+                    Error(KeyLine(globalSec!, "peer_public_address"), $"peer_public_address: {peerAddress} is a virtual address of [vrrp_instance {vi.Name}] (at {_file}:{KeyLine(sec, "virtual_ipaddress")}); give the other director's own address");
         if (serial.Enabled && console.Enabled && serial.Device == console.Device)
             Error(KeyLine(consoleSec, "device"), $"console device {console.Device} is also the serial heartbeat's device (at {_file}:{KeyLine(serialSec ?? consoleSec, "device")}); they need two ports");
 
@@ -343,7 +384,9 @@ internal sealed class ConfigModelBuilder
             [("error", LogLevel.Error), ("warning", LogLevel.Warning), ("notice", LogLevel.Notice), ("info", LogLevel.Info), ("debug", LogLevel.Debug)],
             LogLevel.Info);
         var group = Bool(s, "group_failover", true);
-        return new GlobalSettings(name ?? "", id, pub ?? "", hb ?? "", level, group);
+        var peerType = Choice(s, "peer_type", [("appliance", PeerType.Appliance), ("keepalived", PeerType.Keepalived)], PeerType.Appliance);
+        var peerAddress = Address(s, "peer_public_address");
+        return new GlobalSettings(name ?? "", id, pub ?? "", hb ?? "", level, group, peerType, peerAddress);
     }
 
     private VrrpInstance BuildInstance(Sec s, GlobalSettings? global)
@@ -358,7 +401,8 @@ internal sealed class ConfigModelBuilder
             : Duration(s, "advert_int", Second, Second, Second, TimeSpan.FromSeconds(255), Second);
         var state = Choice(s, "state", [("BACKUP", VrrpInitialState.Backup), ("MASTER", VrrpInitialState.Master)], VrrpInitialState.Backup);
         var preempt = Bool(s, "preempt", true);
-        var preemptDelay = Duration(s, "preempt_delay", Second, Milli, TimeSpan.Zero, TimeSpan.FromSeconds(1000), TimeSpan.Zero);
+        // Timers run in centiseconds like advert_int (keepalived writes it as 4.12).
+        var preemptDelay = Duration(s, "preempt_delay", Second, TimeSpan.FromMilliseconds(10), TimeSpan.Zero, TimeSpan.FromSeconds(1000), TimeSpan.Zero);
         if (!preempt && Has(s, "preempt_delay"))
             Error(KeyLine(s, "preempt_delay"), $"preempt_delay has no effect with preempt = no (line {KeyLine(s, "preempt")}); remove one of them");
         var accept = Bool(s, "accept", true);
@@ -366,16 +410,22 @@ internal sealed class ConfigModelBuilder
         var vips = new List<VirtualAddress>();
         if (!Has(s, "virtual_ipaddress")) Missing(s, "virtual_ipaddress", "the addresses this instance moves between the directors");
         var vipLine = KeyLine(s, "virtual_ipaddress");
-        foreach (var item in List(s, "virtual_ipaddress"))
+        var listErrors = _errors.Count;
+        var vipItems = List(s, "virtual_ipaddress");
+        if (_errors.Count > listErrors) _vipsIncomplete = true;
+        foreach (var item in vipItems)
         {
             var vip = ParseVirtualAddress(item, global?.PublicInterface ?? "", out var problem);
-            if (vip is null) Error(vipLine, $"virtual_ipaddress: {problem}");
+            if (vip is null) { Error(vipLine, $"virtual_ipaddress: {problem}"); _vipsIncomplete = true; }
             else if (vips.Any(v => v.Address.Equals(vip.Address))) Error(vipLine, $"virtual_ipaddress: {vip.Address} is listed twice");
             else vips.Add(vip);
         }
         var family = vips.Count > 0 ? vips[0].Family : AddressFamily.InterNetwork;
         if (vips.Any(v => v.Family != family))
             Error(vipLine, "virtual_ipaddress mixes IPv4 and IPv6; VRRP runs one address family per instance (RFC 5798 section 1), so use one vrrp_instance per family");
+        // An empty device means public_interface was bad or missing, which is already reported.
+        if (vips.All(v => v.Device.Length > 0) && vips.Select(v => v.Device).Distinct().Count() > 1)
+            Error(vipLine, $"virtual_ipaddress: the addresses are on {string.Join(", ", vips.Select(v => v.Device).Distinct())}; one instance moves addresses on one public NIC (use one instance per NIC)");
         if (version == 2 && family == AddressFamily.InterNetworkV6)
             Error(vipLine, "virtual_ipaddress: VRRP version 2 is IPv4 only (RFC 3768); set version = 3 for IPv6");
 
@@ -399,6 +449,9 @@ internal sealed class ConfigModelBuilder
             else if (peers.Contains(peer)) Error(KeyLine(s, "unicast_peer"), $"unicast_peer: {peer} is listed twice");
             else peers.Add(peer);
         }
+        // A director pair has one partner; keepalived's list form exists for larger VRRP groups.
+        if (peers.Count > 1)
+            Error(KeyLine(s, "unicast_peer"), $"unicast_peer: {peers.Count} peers; a director pair has one partner, so give its address only");
         if (source is not null && peers.Count == 0 && !Has(s, "unicast_peer"))
             Error(KeyLine(s, "unicast_src_ip"), "unicast_src_ip is only used with unicast_peer");
 
@@ -505,7 +558,7 @@ internal sealed class ConfigModelBuilder
         }
         foreach (var (sec, vs, reals) in servers)
         {
-            if (vs.Address is { } a && !vips.ContainsKey(a) && instances.Count > 0)
+            if (vs.Address is { } a && !vips.ContainsKey(a) && instances.Count > 0 && !_vipsIncomplete)
                 Error(KeyLine(sec, "address"), $"address: {a} is not a virtual_ipaddress of any [vrrp_instance]; the service would not move to the other director at failover");
             foreach (var (rsec, rs) in reals)
                 if (vips.TryGetValue(rs.Address, out var owner))
@@ -515,7 +568,7 @@ internal sealed class ConfigModelBuilder
         }
     }
 
-    private static readonly (string, Scheduler)[] Schedulers =
+    private static readonly ImmutableArray<(string, Scheduler)> Schedulers =
     [
         ("rr", Scheduler.Rr), ("wrr", Scheduler.Wrr), ("lc", Scheduler.Lc), ("wlc", Scheduler.Wlc), ("lblc", Scheduler.Lblc),
         ("lblcr", Scheduler.Lblcr), ("dh", Scheduler.Dh), ("sh", Scheduler.Sh), ("sed", Scheduler.Sed), ("nq", Scheduler.Nq),
@@ -585,9 +638,10 @@ internal sealed class ConfigModelBuilder
         if (!isMark && Has(s, "address"))
         {
             if (!Has(s, "port")) Missing(s, "port", "0-65535");
-            port = Int(s, "port", 0, 65535, 0);
+            var parsed = OptInt(s, "port", 0, 65535);
+            port = (int)(parsed ?? 0);
             // Port 0 means "all ports", which IPVS allows only for persistent services (ipvsadm(8) -p).
-            if (port == 0 && Has(s, "port") && persistence == TimeSpan.Zero)
+            if (parsed == 0 && persistence == TimeSpan.Zero)
                 Error(KeyLine(s, "port"), "port: 0 (all ports) is allowed only with persistence_timeout");
         }
 
@@ -605,8 +659,8 @@ internal sealed class ConfigModelBuilder
             };
             if (flag == SchedulerFlags.None)
                 Error(KeyLine(s, "sched_flags"), $"sched_flags: '{f}' is not one of sh-fallback, sh-port, mh-fallback, mh-port");
-            else if (f.StartsWith("sh", StringComparison.OrdinalIgnoreCase) != (scheduler == Scheduler.Sh) && f.StartsWith("mh", StringComparison.OrdinalIgnoreCase) != (scheduler == Scheduler.Mh))
-                Error(KeyLine(s, "sched_flags"), $"sched_flags: {f} applies to the {f[..2].ToLowerInvariant()} scheduler, but lb_algo is {scheduler.ToString().ToLowerInvariant()}");
+            else if (scheduler != (flag is SchedulerFlags.ShFallback or SchedulerFlags.ShPort ? Scheduler.Sh : Scheduler.Mh))
+                Error(KeyLine(s, "sched_flags"), $"sched_flags: {f} applies to the {f[..2].ToLowerInvariant()} scheduler, but lb_algo is {scheduler.KernelName()}");
             else flags |= flag;
         }
 
@@ -642,7 +696,7 @@ internal sealed class ConfigModelBuilder
         }
         var ops = Bool(s, "ops", false);
         if (ops && !isMark && protocol != ServiceProtocol.Udp)
-            Error(KeyLine(s, "ops"), $"ops: one-packet scheduling applies to UDP only; the kernel ignores it for {protocol.ToString().ToUpperInvariant()}");
+            Error(KeyLine(s, "ops"), $"ops: one-packet scheduling applies to UDP only; the kernel ignores it for {protocol.Name()}");
 
         var quorum = Int(s, "quorum", 1, int.MaxValue, 1);
         var hysteresis = Int(s, "hysteresis", 0, int.MaxValue, 0);
@@ -654,7 +708,9 @@ internal sealed class ConfigModelBuilder
         if (Str(s, "sorry_server") is { } sorryText)
         {
             var words = sorryText.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries);
-            if (words.Length != 2 || !Values.TryAddress(words[0], out var sa, out var problem) | !Values.TryInt(words.Length == 2 ? words[1] : "", 0, 65535, out var sp, out var portProblem))
+            IPAddress? sa = null;
+            long sp = 0;
+            if (words.Length != 2 || !Values.TryAddress(words[0], out sa, out _) || !Values.TryInt(words[1], 0, 65535, out sp, out _))
                 Error(KeyLine(s, "sorry_server"), $"sorry_server: '{sorryText}' is not 'ADDRESS PORT'");
             else if (sa.AddressFamily != family)
                 Error(KeyLine(s, "sorry_server"), $"sorry_server: {sa} is {Values.FamilyName(sa.AddressFamily)} but the service is {Values.FamilyName(family)}");
@@ -732,11 +788,13 @@ internal sealed class ConfigModelBuilder
             Error(KeyLine(r, "lthreshold"), $"lthreshold {lower} is above uthreshold {upper}");
         var inhibit = Bool(r, "inhibit_on_failure", false);
         var check = BuildCheck(r, applicabilityKnown: true);
+        var up = Command(r, "notify_up");
+        var down = Command(r, "notify_down");
         if (address is null) return null;
-        return new RealServer(r.Name!, address, port, weight, upper, lower, inhibit, kind, tunnel, check);
+        return new RealServer(r.Name!, address, port, weight, upper, lower, inhibit, kind, tunnel, check, up, down);
     }
 
-    private static readonly (string, HealthCheckKind)[] CheckKinds =
+    private static readonly ImmutableArray<(string, HealthCheckKind)> CheckKinds =
     [
         ("none", HealthCheckKind.None), ("TCP_CHECK", HealthCheckKind.TcpCheck), ("HTTP_GET", HealthCheckKind.HttpGet),
         ("SSL_GET", HealthCheckKind.SslGet), ("MISC_CHECK", HealthCheckKind.MiscCheck), ("DNS_CHECK", HealthCheckKind.DnsCheck),
@@ -753,16 +811,21 @@ internal sealed class ConfigModelBuilder
         _ => null,
     };
 
-    private static string KindName(HealthCheckKind k) => CheckKinds.First(c => c.Item2 == k).Item1;
+    private static string KindName(HealthCheckKind k) => k.Name();
 
     private HealthCheck BuildCheck(Sec s, bool applicabilityKnown)
     {
+        var before = _errors.Count;
         var kind = Choice(s, "check", CheckKinds, HealthCheckKind.None);
+        if (_errors.Count > before) applicabilityKnown = false; // a misspelt kind: do not pile "does not apply" on top
         if (applicabilityKnown)
         {
             foreach (var key in Schema.CheckKeys)
             {
                 if (key == "check" || !TryGet(s, key, out _, out var line)) continue;
+                // An inherited key was already checked against the virtual server's own check kind,
+                // unless this real server chose another kind.
+                if (!s.Values.ContainsKey(key) && s.Parent is { } parent && parent.Values.ContainsKey("check") && !s.Values.ContainsKey("check")) continue;
                 var used = UsedBy(key);
                 if (kind == HealthCheckKind.None)
                     Error(line, $"{key} has no effect: {(s.Type == Schema.RealServer ? $"[real_server {s.Name}]" : s.Header)} has check = none (set check = TCP_CHECK, HTTP_GET, ...)");
@@ -857,12 +920,21 @@ internal sealed class ConfigModelBuilder
             Error(KeyLine(s, "sync_threshold"), $"sync_threshold {t} must be smaller than sync_period {p} (or set sync_period = 0)");
         var refresh = OptDuration(s, "sync_refresh_period", Second, Second, TimeSpan.Zero, TimeSpan.FromDays(1));
         var retries = (int?)OptInt(s, "sync_retries", 0, 3);
-        var wait = Duration(s, "preempt_wait_max", Second, Milli, TimeSpan.Zero, TimeSpan.FromHours(1), TimeSpan.FromSeconds(60));
-        return new ConnectionSync(enabled, iface, syncId, maxLen, group, port, ttl, threshold, period, refresh, retries, wait);
+        var peerSyncId = (int?)OptInt(s, "peer_syncid", 0, 255);
+        var onStop = Choice(s, "on_stop", [("keep", SyncStopPolicy.Keep), ("stop", SyncStopPolicy.Stop)], SyncStopPolicy.Keep);
+        // The sysctls' own ranges (Documentation/networking/ipvs-sysctl.rst).
+        var version = (int?)OptInt(s, "sync_version", 0, 1);
+        var persistMode = (int?)OptInt(s, "sync_persist_mode", 0, 1);
+        var ports = (int?)OptInt(s, "sync_ports", 1, 64);
+        var sockSize = (int?)OptInt(s, "sync_sock_size", 0, int.MaxValue);
+        var qlen = OptInt(s, "sync_qlen_max", 1, long.MaxValue);
+        var wait = OptDuration(s, "catchup_max_wait", Second, Second, TimeSpan.Zero, TimeSpan.FromHours(1));
+        return new ConnectionSync(enabled, iface, syncId, maxLen, group, port, ttl, threshold, period, refresh, retries,
+            peerSyncId, onStop, version, persistMode, ports, sockSize, qlen, wait);
     }
 
     /// <summary>Speeds termios can set (asm-generic/termbits.h B* constants).</summary>
-    internal static readonly int[] BaudRates =
+    internal static readonly ImmutableArray<int> BaudRates =
         [1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200, 230400, 460800, 500000, 576000, 921600, 1000000, 1152000, 1500000, 2000000, 2500000, 3000000, 3500000, 4000000];
 
     private int Baud(Sec s, int fallback)
@@ -874,13 +946,15 @@ internal sealed class ConfigModelBuilder
         return fallback;
     }
 
-    private SerialHeartbeat BuildSerial(Sec s, bool absent)
+    private SerialHeartbeat BuildSerial(Sec s, bool absent, bool enabledByDefault)
     {
-        var enabled = Bool(s, "enabled", true);
+        var enabled = Bool(s, "enabled", enabledByDefault);
         var device = DevicePath(s, "device", "/dev/ttyS1")!;
         var baud = Baud(s, 115200);
         var interval = Duration(s, "interval", Milli, Milli, TimeSpan.FromMilliseconds(10), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(100));
-        var dead = Duration(s, "dead_time", Milli, Milli, TimeSpan.FromMilliseconds(30), TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(1000));
+        // 4 intervals: the arbiter must know the serial link is dead by the time VRRP's
+        // Master_Down fires (about 0.36 s at advert_int 0.1), or a real failure waits on it.
+        var dead = Duration(s, "dead_time", Milli, Milli, TimeSpan.FromMilliseconds(30), TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(400));
         if (dead < interval * 3)
             Error(KeyLine(s, Has(s, "dead_time") ? "dead_time" : "interval"), $"dead_time {Values.Format(dead)} is less than 3 intervals of {Values.Format(interval)}; one lost frame would declare the peer dead");
         Secret? key = null;
@@ -891,6 +965,8 @@ internal sealed class ConfigModelBuilder
             if (bytes < 16) Error(line, $"key: the shared key is {bytes} bytes; use at least 16 (for example the output of 'openssl rand -hex 16')");
             else if (bytes > 1024) Error(line, $"key: the shared key is {bytes} bytes; at most 1024 are accepted");
             else key = new Secret(text);
+            if (text == FactorySerialKey)
+                _warnings.Add(new ConfigError(_file, line, "key: this is the factory default key, the same on every box; set your own on both directors (openssl rand -hex 16)"));
         }
         else if (enabled)
             Error(s.Line, absent
@@ -903,7 +979,8 @@ internal sealed class ConfigModelBuilder
         Bool(s, "enabled", true),
         DevicePath(s, "device", "/dev/watchdog")!,
         // WDIOC_SETTIMEOUT takes whole seconds (linux/watchdog.h).
-        Duration(s, "timeout", Second, Second, Second, TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(2)));
+        Duration(s, "timeout", Second, Second, Second, TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(2)),
+        Bool(s, "nowayout", false));
 
     private FrontPanelLeds BuildLeds(Sec s)
     {

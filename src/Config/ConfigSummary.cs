@@ -14,14 +14,16 @@ internal static class ConfigSummary
         var sb = new StringBuilder();
         var g = c.Global;
         sb.Append($"configuration {c.SourceFile}\n");
-        sb.Append($"node {g.NodeName} (id {g.NodeId}): public {g.PublicInterface}, heartbeat {g.HeartbeatInterface}, log level {g.LogLevel.ToString().ToLowerInvariant()}");
-        sb.Append(g.GroupFailover ? ", instances fail over together\n" : ", instances fail over independently\n");
+        sb.Append($"node {g.NodeName} (id {g.NodeId}): public {g.PublicInterface}, heartbeat {g.HeartbeatInterface}, log level {g.LogLevel.Name()}");
+        sb.Append(g.GroupFailover ? ", instances fail over together" : ", instances fail over independently");
+        sb.Append(g.PeerIsAppliance ? ", peer is an appliance" : ", peer is keepalived");
+        sb.Append(g.PeerPublicAddress is { } peer ? $" (public address {peer})\n" : "\n");
 
         foreach (var vi in c.VrrpInstances)
         {
             sb.Append($"vrrp_instance {vi.Name}: VRRPv{vi.Version} {Values.FamilyName(vi.Family)}, vrid {vi.VirtualRouterId} on {vi.Interface}, priority {vi.Priority}{(vi.IsAddressOwner ? " (address owner)" : "")}, advert {Values.Format(vi.AdvertInterval)}");
             sb.Append(vi.Preempt ? $", preempt{(vi.PreemptDelay > TimeSpan.Zero ? $" after {Values.Format(vi.PreemptDelay)}" : "")}" : ", nopreempt");
-            sb.Append($", {(vi.AcceptMode ? "accept" : "no accept")}, starts {vi.InitialState.ToString().ToUpperInvariant()}\n");
+            sb.Append($", {(vi.AcceptMode ? "accept" : "no accept")}, starts {vi.InitialState.Name()}\n");
             sb.Append($"  virtual addresses: {string.Join(", ", vi.VirtualAddresses)}\n");
             if (vi.TrackInterfaces.Count > 0) sb.Append($"  track interfaces: {string.Join(", ", vi.TrackInterfaces)}\n");
             if (vi.UnicastPeers.Count > 0)
@@ -36,7 +38,7 @@ internal static class ConfigSummary
 
         foreach (var vs in c.VirtualServers)
         {
-            sb.Append($"virtual_server {vs.Name}: {vs.Endpoint}{(vs.IsFirewallMark ? $" ({Values.FamilyName(vs.Family)})" : "")}, {vs.Scheduler.ToString().ToLowerInvariant()}");
+            sb.Append($"virtual_server {vs.Name}: {vs.Endpoint}{(vs.IsFirewallMark ? $" ({Values.FamilyName(vs.Family)})" : "")}, {vs.Scheduler.KernelName()}");
             if (vs.SchedulerFlags != SchedulerFlags.None) sb.Append($" [{FlagNames(vs.SchedulerFlags)}]");
             var first = vs.RealServers.Count > 0 ? vs.RealServers[0] : null;
             if (first is not null) sb.Append($", {Forwarding(first)}");
@@ -57,6 +59,8 @@ internal static class ConfigSummary
                 if (rs.UpperThreshold > 0 || rs.LowerThreshold > 0) sb.Append($", thresholds {rs.LowerThreshold}-{rs.UpperThreshold}");
                 if (rs.InhibitOnFailure) sb.Append(", inhibit on failure");
                 sb.Append($", {Check(rs.Check)}\n");
+                if (rs.NotifyUp is not null) sb.Append($"    notify up: {rs.NotifyUp}\n");
+                if (rs.NotifyDown is not null) sb.Append($"    notify down: {rs.NotifyDown}\n");
             }
         }
 
@@ -77,8 +81,15 @@ internal static class ConfigSummary
             if (s.Period is { } per) set.Add($"period {per}");
             if (s.RefreshPeriod is { } r) set.Add($"refresh {Values.Format(r)}");
             if (s.Retries is { } re) set.Add($"retries {re}");
-            sb.Append($"connection sync: on {s.Interface}{(set.Count > 0 ? ", " + string.Join(", ", set) : "")}, other settings derived at start");
-            sb.Append($"; preempt waits for sync up to {Values.Format(s.PreemptWaitMax)}\n");
+            if (s.PeerSyncId is { } psid) set.Add($"peer syncid {psid}");
+            if (s.Version is { } ver) set.Add($"version {ver}");
+            if (s.PersistMode is { } pm) set.Add($"persist mode {pm}");
+            if (s.Ports is { } ports) set.Add($"ports {ports}");
+            if (s.SocketSize is { } ss) set.Add($"socket size {ss}");
+            if (s.QueueLengthMax is { } ql) set.Add($"queue max {ql}");
+            if (s.CatchUpMaxWait is { } cw) set.Add($"catch-up wait up to {Values.Format(cw)}");
+            set.Add(s.OnStop == SyncStopPolicy.Keep ? "daemons kept on stop" : "daemons stopped on stop");
+            sb.Append($"connection sync: on {s.Interface}, {string.Join(", ", set)}; other settings derived at start\n");
         }
 
         var h = c.SerialHeartbeat;
@@ -86,7 +97,7 @@ internal static class ConfigSummary
             ? $"serial heartbeat: {h.Device} {h.Baud} baud, interval {Values.Format(h.Interval)}, dead time {Values.Format(h.DeadTime)}, key {(h.Key is null ? "not set" : "set")}\n"
             : "serial heartbeat: off\n");
         var w = c.Watchdog;
-        sb.Append(w.Enabled ? $"watchdog: {w.Device}, timeout {Values.Format(w.Timeout)}\n" : "watchdog: off\n");
+        sb.Append(w.Enabled ? $"watchdog: {w.Device}, timeout {Values.Format(w.Timeout)}{(w.NoWayOut ? ", nowayout" : "")}\n" : "watchdog: off\n");
         var l = c.Leds;
         sb.Append($"leds: master {l.Master ?? "none"}, backup {l.Backup ?? "none"}, fault {l.Fault ?? "none"}\n");
         var con = c.Console;
@@ -106,9 +117,8 @@ internal static class ConfigSummary
 
     private static string Forwarding(RealServer rs) => rs.Forwarding switch
     {
-        ForwardingMethod.Nat => "NAT",
-        ForwardingMethod.DirectRouting => "DR",
-        _ => $"TUN {rs.Tunnel!.Type.ToString().ToLowerInvariant()}{(rs.Tunnel.Type == TunnelType.Gue ? $" port {rs.Tunnel.Port}" : "")}",
+        ForwardingMethod.Nat or ForwardingMethod.DirectRouting => rs.Forwarding.Name(),
+        _ => $"TUN {rs.Tunnel!.Type.Name()}{(rs.Tunnel.Type == TunnelType.Gue ? $" port {rs.Tunnel.Port}" : "")}",
     };
 
     private static string Check(HealthCheck h)
@@ -118,7 +128,7 @@ internal static class ConfigSummary
             HealthCheckKind.None => "no health check",
             HealthCheckKind.TcpCheck => "TCP_CHECK",
             HealthCheckKind.HttpGet or HealthCheckKind.SslGet =>
-                $"{(h.Kind == HealthCheckKind.HttpGet ? "HTTP_GET" : "SSL_GET")} {h.UrlPath} expecting {string.Join(",", h.StatusCodes)}" +
+                $"{h.Kind.Name()} {h.UrlPath} expecting {string.Join(",", h.StatusCodes)}" +
                 (h.VirtualHost is null ? "" : $" host {h.VirtualHost}") + (h.Digest is null ? "" : " digest") + (h.BodyContains is null ? "" : " body match") +
                 (h.Kind == HealthCheckKind.SslGet ? (h.TlsVerify ? " (certificate verified)" : " (certificate not verified)") : ""),
             HealthCheckKind.MiscCheck => $"MISC_CHECK {h.MiscPath} (timeout {Values.Format(h.MiscTimeout)}{(h.MiscDynamic ? ", dynamic weight" : "")})",

@@ -43,7 +43,7 @@ internal static class Schema
 
     public static ImmutableArray<string> KeysOf(string type) => type switch
     {
-        Global => ["node_name", "node_id", "public_interface", "heartbeat_interface", "log_level", "group_failover"],
+        Global => ["node_name", "node_id", "public_interface", "heartbeat_interface", "log_level", "group_failover", "peer_type", "peer_public_address"],
         VrrpInstance =>
         [
             "state", "interface", "virtual_router_id", "priority", "advert_int", "version", "preempt", "preempt_delay",
@@ -59,15 +59,16 @@ internal static class Schema
             "quorum", "hysteresis", "quorum_up", "quorum_down", "sorry_server", "sorry_server_inhibit", "alpha", "omega",
             .. CheckKeys,
         ],
-        RealServer => ["virtual_server", "address", "port", "weight", "uthreshold", "lthreshold", "inhibit_on_failure", .. CheckKeys],
+        RealServer => ["virtual_server", "address", "port", "weight", "uthreshold", "lthreshold", "inhibit_on_failure", "notify_up", "notify_down", .. CheckKeys],
         Ipvs => ["timeout_tcp", "timeout_tcpfin", "timeout_udp"],
         Sync =>
         [
             "enabled", "interface", "syncid", "sync_maxlen", "mcast_group", "mcast_port", "mcast_ttl",
-            "sync_threshold", "sync_period", "sync_refresh_period", "sync_retries", "preempt_wait_max",
+            "sync_threshold", "sync_period", "sync_refresh_period", "sync_retries", "peer_syncid", "on_stop",
+            "sync_version", "sync_persist_mode", "sync_ports", "sync_sock_size", "sync_qlen_max", "catchup_max_wait",
         ],
         SerialHeartbeat => ["enabled", "device", "baud", "interval", "dead_time", "key"],
-        Watchdog => ["enabled", "device", "timeout"],
+        Watchdog => ["enabled", "device", "timeout", "nowayout"],
         Leds => ["master", "backup", "fault"],
         Console => ["enabled", "device", "baud", "password_hash"],
         _ => [],
@@ -98,7 +99,10 @@ internal static class Suggest
             if (d < bestDistance) { best = candidate; bestDistance = d; }
         }
         // A third of the word's length, at least 2: "priorty" -> "priority", but "foo" -> nothing.
-        return bestDistance <= Math.Max(2, word.Length / 3) ? best : null;
+        if (bestDistance <= Math.Max(2, word.Length / 3)) return best;
+        // A longer or shorter spelling of a known name: "lb_algorithm" -> "lb_algo".
+        return candidates.Where(c => c.Length >= 4 && word.Length >= 4 && (word.StartsWith(c, StringComparison.Ordinal) || c.StartsWith(word, StringComparison.Ordinal)))
+            .OrderBy(c => Math.Abs(c.Length - word.Length)).FirstOrDefault();
     }
 
     /// <summary>Optimal string alignment distance: insertions, deletions, substitutions and adjacent transpositions.</summary>

@@ -10,8 +10,8 @@ namespace Appliance.Vrrp;
 public static class VrrpConfigMapping
 {
     /// <param name="config">The loaded configuration.</param>
-    /// <param name="peerIsAppliance">The other director runs the appliance (planned handover without Skew_Time). TODO: an INI key once Config has one.</param>
-    public static IReadOnlyList<VrrpInstanceConfig> Instances(ApplianceConfig config, bool peerIsAppliance)
+    /// <param name="peerIsAppliance">Overrides <c>[global] peer</c>: the other director runs the appliance (planned handover without Skew_Time).</param>
+    public static IReadOnlyList<VrrpInstanceConfig> Instances(ApplianceConfig config, bool? peerIsAppliance = null)
     {
         var result = new List<VrrpInstanceConfig>();
         foreach (var v in config.VrrpInstances)
@@ -34,7 +34,7 @@ public static class VrrpConfigMapping
                 VirtualAddresses = v.VirtualAddresses.Select(a => new VirtualAddress(a.Address, a.PrefixLength)).ToArray(),
                 AuthType = v.Authentication is null ? VrrpAuthType.None : VrrpAuthType.SimpleText,
                 AuthPass = v.Authentication is null ? null : Encoding.UTF8.GetString(v.Authentication.Password.Reveal()),
-                PeerIsAppliance = peerIsAppliance,
+                PeerIsAppliance = peerIsAppliance ?? config.Global.PeerIsAppliance,
                 Interface = v.Interface,
                 PublicInterface = devices.Count == 1 ? devices[0] : config.Global.PublicInterface,
                 TrackInterfaces = v.TrackInterfaces.ToArray(),

@@ -136,8 +136,13 @@ public sealed class VrrpService : IDisposable
         Shutdown();
     }
 
-    private void Start()
+    private bool _started;
+
+    /// <summary>Opens sockets, removes leftover VIPs and starts the machines. Called by <see cref="Run"/> if not before; call it first to see start-up errors on the caller's thread.</summary>
+    public void Start()
     {
+        if (_started) return;
+        _started = true;
         foreach (var (m, i) in _members.Select((m, i) => (m, i)))
         {
             var c = m.Machine.Config;

@@ -3,7 +3,7 @@
 # Usage: install-deps.sh GROUP...   (groups: build host lab)
 set -euo pipefail
 declare -A group=(
-  [build]="clang lld zlib1g-dev"
+  [build]="clang lld zlib1g-dev netbase linux-libc-dev"
   [host]="iproute2 socat keepalived hyperfine procps"
   [lab]="qemu-system-x86 qemu-utils busybox-static cpio dosfstools mtools syslinux syslinux-common extlinux fdisk ipvsadm"
 )

@@ -68,28 +68,24 @@ public static class IniParser
         }
 
         var lineNumber = 0;
-        while (true)
+        var more = true;
+        while (more)
         {
-            if (span.IsEmpty && lineNumber > 0) break;
             lineNumber++;
-            // CRLF (Windows), LF and lone CR (old editors) all end a line.
+            // CRLF (Windows), LF and lone CR (old editors) all end a line; a final line end starts no new line.
             var end = span.IndexOfAny('\r', '\n');
             ReadOnlySpan<char> line;
-            if (end < 0) { line = span; span = default; }
+            if (end < 0) { line = span; more = false; }
             else
             {
                 line = span[..end];
                 var skip = span[end] == '\r' && end + 1 < span.Length && span[end + 1] == '\n' ? 2 : 1;
                 span = span[(end + skip)..];
-                if (span.IsEmpty) { /* text ended with a newline: no further line */ }
+                more = !span.IsEmpty;
             }
 
             var content = line.Trim(" \t");
-            if (content.IsEmpty || content[0] is ';' or '#')
-            {
-                if (span.IsEmpty) break;
-                continue;
-            }
+            if (content.IsEmpty || content[0] is ';' or '#') continue;
 
             if (content[0] == '[')
             {
@@ -114,7 +110,6 @@ public static class IniParser
                     // Keys below a broken header would each raise "outside any section": one error is enough.
                     type = null; duplicate = true; orphanReported = true;
                 }
-                if (span.IsEmpty) break;
                 continue;
             }
 
@@ -137,7 +132,6 @@ public static class IniParser
                 keyLines[key] = lineNumber;
                 entries!.Add(new IniEntry(key, value, lineNumber, quoted));
             }
-            if (span.IsEmpty) break;
         }
         Flush();
         errors.Sort((a, b) => a.Line.CompareTo(b.Line));
@@ -246,7 +240,7 @@ public static class IniParser
             if (c == '"') break;
             if (c == '\\')
             {
-                if (i + 1 >= rest.Length) break;
+                if (i + 1 >= rest.Length) { i = rest.Length; break; } // a final backslash escapes nothing: unclosed
                 var e = rest[++i];
                 switch (e)
                 {

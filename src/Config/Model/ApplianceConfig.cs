@@ -8,6 +8,9 @@ namespace Appliance.Config;
 // cross-reference checks (ConfigLoader); later subsystems only read it. Durations are TimeSpan,
 // addresses IPAddress, optional values that a subsystem derives itself (sync sysctls) are null.
 
+/// <summary>What runs on the other director: another appliance, or keepalived (interoperation, migration).</summary>
+public enum PeerType { Appliance, Keepalived }
+
 /// <summary><c>[global]</c>.</summary>
 public sealed record GlobalSettings(
     string NodeName,
@@ -15,7 +18,13 @@ public sealed record GlobalSettings(
     string PublicInterface,
     string HeartbeatInterface,
     LogLevel LogLevel,
-    bool GroupFailover);
+    bool GroupFailover,
+    PeerType PeerType,
+    IPAddress? PeerPublicAddress)
+{
+    /// <summary>The other director speaks the appliance's extensions (serial heartbeat, planned handover).</summary>
+    public bool PeerIsAppliance => PeerType == PeerType.Appliance;
+}
 
 /// <summary>Initial VRRP state (keepalived's <c>state</c>); the protocol decides after start.</summary>
 public enum VrrpInitialState { Backup, Master }
@@ -129,7 +138,9 @@ public sealed record RealServer(
     bool InhibitOnFailure,
     ForwardingMethod Forwarding,
     TunnelSettings? Tunnel,
-    HealthCheck Check)
+    HealthCheck Check,
+    string? NotifyUp,
+    string? NotifyDown)
 {
     public override string ToString() => Address.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{Address}]:{Port}" : $"{Address}:{Port}";
 }
@@ -168,7 +179,7 @@ public sealed record VirtualServer(
     /// <summary>As ipvsadm -Ln shows the service: <c>TCP  192.0.2.10:80</c>, <c>FWM  1</c>.</summary>
     public string Endpoint => IsFirewallMark
         ? $"FWM {FirewallMark}"
-        : $"{Protocol.ToString().ToUpperInvariant()} {(Family == AddressFamily.InterNetworkV6 ? $"[{Address}]" : Address)}:{Port}";
+        : $"{Protocol.Name()} {(Family == AddressFamily.InterNetworkV6 ? $"[{Address}]" : Address)}:{Port}";
 }
 
 /// <summary><c>[ipvs]</c>: the global connection timeouts (<c>ipvsadm --set tcp tcpfin udp</c>).</summary>
@@ -190,13 +201,23 @@ public sealed record ConnectionSync(
     int? Period,
     TimeSpan? RefreshPeriod,
     int? Retries,
-    TimeSpan PreemptWaitMax);
+    int? PeerSyncId,
+    SyncStopPolicy OnStop,
+    int? Version,
+    int? PersistMode,
+    int? Ports,
+    int? SocketSize,
+    long? QueueLengthMax,
+    TimeSpan? CatchUpMaxWait);
+
+/// <summary>What happens to the kernel's sync daemons when the appliance stops (<c>[sync] on_stop</c>).</summary>
+public enum SyncStopPolicy { Keep, Stop }
 
 /// <summary><c>[serial_heartbeat]</c>: the second heartbeat over a null-modem cable.</summary>
 public sealed record SerialHeartbeat(bool Enabled, string Device, int Baud, TimeSpan Interval, TimeSpan DeadTime, Secret? Key);
 
 /// <summary><c>[watchdog]</c>: /dev/watchdog, fed only while the daemon's loops are healthy.</summary>
-public sealed record WatchdogSettings(bool Enabled, string Device, TimeSpan Timeout);
+public sealed record WatchdogSettings(bool Enabled, string Device, TimeSpan Timeout, bool NoWayOut);
 
 /// <summary><c>[leds]</c>: LED class device names (/sys/class/leds/NAME) per director state; null = no LED.</summary>
 public sealed record FrontPanelLeds(string? Master, string? Backup, string? Fault);

@@ -114,6 +114,8 @@ public class IniParserTests
 
     [Theory]
     [InlineData("k = \"open", "t.ini:2: value of 'k': quoted string has no closing '\"'")]
+    [InlineData("k = \"open\\", "t.ini:2: value of 'k': quoted string has no closing '\"'")]
+    [InlineData("k = \"open\\\"", "t.ini:2: value of 'k': quoted string has no closing '\"'")]
     [InlineData("k = \"a\" b", "t.ini:2: value of 'k': unexpected text 'b' after the closing quote")]
     [InlineData("k = \"bad \\q escape\"", "t.ini:2: value of 'k': unknown escape '\\q' in quoted string (known: \\\" \\\\ \\n \\t)")]
     [InlineData("nopreempt", "t.ini:2: 'nopreempt' has no value; every setting is written 'key = value' (keepalived's flag keywords become 'key = yes' or 'key = no')")]

@@ -47,6 +47,35 @@ public class VrrpBehaviourHostTests
     }
 
     [Fact]
+    public void ProductPath_ApplianceRun_MasterOverKeepalived_GracefulStopHandsOver()
+    {
+        using var lab = new VrrpLab();
+        lab.StartKeepalived('B', 3, 100, "0.1");
+        var ini = lab.TempFile("run.ini", $"""
+            [global]
+            node_name = director-a
+            node_id = 1
+            public_interface = {lab.PubA}
+            heartbeat_interface = {lab.HbA}
+            peer_type = keepalived
+
+            [vrrp_instance VI_1]
+            virtual_router_id = 51
+            priority = 150
+            advert_int = 0.1
+            virtual_ipaddress = {VrrpLab.Vip}/24 dev {lab.PubA}
+
+            [serial_heartbeat]
+            enabled = no
+            """);
+        var a = lab.StartApplianceArgs('A', $"run --config {ini} --log-target stderr");
+        lab.AssertSoleHolder('A', Within, TimeSpan.FromSeconds(1), "appliance run: MASTER over keepalived (100)");
+        lab.Stop(a);
+        Assert.Equal(0, a.Process.ExitCode);
+        lab.AssertSoleHolder('B', Within, TimeSpan.FromSeconds(0.5), "appliance run stopped by SIGTERM: keepalived takes over");
+    }
+
+    [Fact]
     public void PublicNicDown_Fault_ReleasesVipAndPeerTakesOverAtOnce()
     {
         using var lab = new VrrpLab();
