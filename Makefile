@@ -72,3 +72,10 @@ lab-ipvs-golden:
 bench-ipvs: $(BIN)
 	tests/tools/install-deps.sh build host lab
 	tests/lab/scenarios/ipvs-bench.sh
+
+
+# VRRP failover times, appliance pair vs keepalived 2.2.7 pair in the same run (docs/benchmarks.md). Root.
+.PHONY: bench-vrrp
+bench-vrrp: $(BIN)
+	tests/tools/install-deps.sh host
+	APPLIANCE_BIN=$(abspath $(BIN)) tests/Appliance.Tests/Vrrp/Bench/failover-bench.sh 5

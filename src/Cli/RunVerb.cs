@@ -102,6 +102,8 @@ public sealed class RunVerb : IVerb
                 case StartResult.Unreadable: return Unreadable;
             }
 
+            // VRRP runs its own loop thread (src/Vrrp/VrrpHost); disposing it after the daemon loop ends is the graceful stop.
+            using var vrrp = Appliance.Vrrp.VrrpHost.Start(daemon.Config!, log, loop.Clock);
             loop.RunAsync(daemon, CancellationToken.None).GetAwaiter().GetResult();
             log.Info(ApplianceDaemon.Component, "stopped");
         }

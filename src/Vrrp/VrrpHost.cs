@@ -1,0 +1,90 @@
+using System.Net;
+using System.Net.Sockets;
+using Appliance.Config;
+using Appliance.Core;
+using Appliance.Logging;
+using Appliance.Takeover;
+
+namespace Appliance.Vrrp;
+
+/// <summary>
+/// VRRP inside <c>appliance run</c>: builds the <see cref="VrrpService"/> from the validated configuration
+/// and runs its loop on a dedicated thread (it owns all VRRP state; the daemon talks to it only through
+/// the service's posting methods). If VRRP cannot start yet (a NIC missing or without an address at
+/// boot), the error is logged and the start is retried every second: the daemon keeps running and holds
+/// no VIP meanwhile. <see cref="Dispose"/> stops it gracefully — priority 0, VIPs released, notify STOP —
+/// and waits for that to finish.
+/// </summary>
+public sealed class VrrpHost : IDisposable
+{
+    private static readonly TimeSpan RetryInterval = TimeSpan.FromSeconds(1);
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Thread _thread;
+    private volatile VrrpService? _service;
+
+    private VrrpHost(IReadOnlyList<VrrpInstanceConfig> instances, bool groupFailover, ILog log, IClock clock)
+    {
+        _thread = new Thread(() => Run(instances, groupFailover, log, clock)) { Name = "vrrp-loop", IsBackground = true };
+        _thread.Start();
+    }
+
+    /// <summary>The running service; null until VRRP has started.</summary>
+    public VrrpService? Service => _service;
+
+    /// <summary>Starts VRRP for <paramref name="config"/>; null when it has no vrrp_instance.</summary>
+    public static VrrpHost? Start(ApplianceConfig config, ILog log, IClock clock)
+    {
+        var instances = VrrpConfigMapping.Instances(config);
+        return instances.Count == 0 ? null : new VrrpHost(instances, config.Global.GroupFailover, log, clock);
+    }
+
+    private void Run(IReadOnlyList<VrrpInstanceConfig> instances, bool groupFailover, ILog log, IClock clock)
+    {
+        string? lastError = null;
+        while (!_stop.IsCancellationRequested)
+        {
+            var table = new RtnetlinkAddressClient();
+            VrrpService? service = null;
+            try
+            {
+                service = new VrrpService(instances, groupFailover, log, clock, table, c => LocalAddress(table, c));
+                service.Start();
+            }
+            catch (Exception e) when (e is InvalidOperationException or IOException or SocketException or ArgumentException)
+            {
+                service?.Dispose();
+                table.Dispose();
+                if (e.Message != lastError) log.Error("vrrp", $"cannot start VRRP: {e.Message}; retrying every {RetryInterval.TotalSeconds:0} s, no VIP is held meanwhile");
+                lastError = e.Message;
+                _stop.Token.WaitHandle.WaitOne(RetryInterval);
+                continue;
+            }
+            if (lastError is not null) log.Notice("vrrp", "VRRP started");
+            _service = service;
+            try { service.Run(_stop.Token); }
+            finally
+            {
+                service.Dispose();
+                table.Dispose();
+            }
+            return;
+        }
+    }
+
+    /// <summary>The heartbeat NIC's IPv4 address, or its IPv6 link-local address (RFC 5798 §5.1.2.1).</summary>
+    public static IPAddress LocalAddress(IAddressTable table, VrrpInstanceConfig c)
+    {
+        int index = NetworkInterfaces.Index(c.Interface);
+        var found = table.List(c.Family).Where(a => a.InterfaceIndex == index)
+            .Select(a => a.Address)
+            .FirstOrDefault(a => c.Family == AddressFamily.InterNetwork || a.IsIPv6LinkLocal);
+        return found ?? throw new InvalidOperationException($"{c.Name}: interface {c.Interface} has no {(c.Family == AddressFamily.InterNetwork ? "IPv4" : "IPv6 link-local")} address to send adverts from");
+    }
+
+    public void Dispose()
+    {
+        _stop.Cancel();
+        _thread.Join();
+        _stop.Dispose();
+    }
+}
