@@ -10,6 +10,7 @@ public static class CommandLine
     public static IReadOnlyList<IVerb> CreateVerbs() =>
     [
         new VersionVerb(),
+        new SyncVerb(),
     ];
 
     public static int Run(string[] args) => Run(args, new VerbContext(Console.Out, Console.Error));

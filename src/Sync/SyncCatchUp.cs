@@ -35,7 +35,7 @@ public sealed record CatchUpOptions(TimeSpan SampleInterval, TimeSpan SettleWind
 }
 
 /// <summary>The gate's answer, with the reason the log and the status verb show.</summary>
-public readonly record struct CatchUpVerdict(bool CaughtUp, string Reason);
+public readonly record struct CatchUpVerdict(bool CaughtUp, string Reason, bool ByMaximumWait = false);
 
 /// <summary>
 /// The pure catch-up predicate: fed the number of SYNC-origin entries in the node's own
@@ -94,7 +94,7 @@ public sealed class SyncCatchUp : IPreemptionGate
         if (latest is long have && _peerCount is long peer && have >= (long)Math.Ceiling(peer * _options.PeerFraction))
             return new(true, $"{have} synced entries, the master reports {peer}");
         if (waited >= _options.MaximumWait)
-            return new(true, $"maximum wait of {Seconds(_options.MaximumWait)} reached with {latest ?? 0} synced entries");
+            return new(true, $"maximum wait of {Seconds(_options.MaximumWait)} reached with {latest ?? 0} synced entries", true);
         if (latest is null)
             return new(false, $"no reading of the connection table yet (waited {Seconds(waited)})");
         if (waited < _options.MinimumWait)

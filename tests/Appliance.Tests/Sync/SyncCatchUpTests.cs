@@ -68,6 +68,7 @@ public class SyncCatchUpTests
         var (t, reason) = RunUntilOpen(gate, s => s * 100);
         Assert.Equal(40, t);
         Assert.Contains("maximum wait", reason);
+        Assert.True(gate.Evaluate(140 * S).ByMaximumWait);
     }
 
     [Fact]
