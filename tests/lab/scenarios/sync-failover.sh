@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Connection sync on the real kernel: the appliance's sync settings and the kernel defaults
 # (what keepalived gives), side by side in one guest, at failover and failback.
-#   tests/lab/scenarios/sync-failover.sh [planned|unplanned] [COUNT] [HOLD_S] [TIMEOUT]
+#   tests/lab/scenarios/sync-failover.sh [planned|unplanned] [COUNT] [HOLD_S] [TIMEOUT] [IDLE_KEEPALIVE_MS]
 # Exit 0 only if the appliance pair kept every connection at failover and at failback AND the
 # kernel-defaults pair shows the failure the configuration provokes: with TIMEOUT < HOLD_S
 # (default 12 < 30: the backup's single sync expires before the failover) it loses every idle
@@ -10,13 +10,13 @@
 # preempts at once). Both halves must hold for the comparison to mean anything.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../../.." && pwd)
-mode=${1:-planned}; count=${2:-1000}; hold=${3:-30}; timeout=${4:-12}
+mode=${1:-planned}; count=${2:-1000}; hold=${3:-30}; timeout=${4:-12}; idle_ms=${5:-4000}
 mkdir -p "$repo/tests/lab/cache"
 gcc -O2 -static -Wall -Werror -o "$repo/tests/lab/cache/connhold" "$repo/tests/lab/tools/connhold.c"
 make -C "$repo" -s build >/dev/null
 mkdir -p "$repo/tests/lab/cache/lib" && cp -L /lib/x86_64-linux-gnu/libm.so.6 "$repo/tests/lab/cache/lib/"
 out=$(mktemp)
-LAB_TIMEOUT=${LAB_TIMEOUT:-900} "$repo/tests/lab/scenarios/ipvs-lab.sh" tests/lab/scenarios/sync-failover.guest.sh "$mode" "$count" "$hold" "$timeout" | tee "$out"
+LAB_TIMEOUT=${LAB_TIMEOUT:-900} "$repo/tests/lab/scenarios/ipvs-lab.sh" tests/lab/scenarios/sync-failover.guest.sh "$mode" "$count" "$hold" "$timeout" "$idle_ms" | tee "$out"
 results=$(grep '^RESULT' "$out" || true)
 rm -f "$out"
 fail=0

@@ -75,25 +75,29 @@ static int hold(const char *addr, int port, int count, int interval, const char 
   if (inet_pton(AF_INET, addr, &a.sin_addr) != 1) { fprintf(stderr, "connhold: bad address %s\n", addr); return 2; }
   char tmp[4096];
   snprintf(tmp, sizeof tmp, "%s.tmp", status);
-  for (int i = 0; i < count && !stop; i++) {
-    int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1;
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    if (connect(fd, (struct sockaddr *)&a, sizeof a)) { fprintf(stderr, "connhold: connect %d: %s\n", i, strerror(errno)); close(fd); c[i].fd = -1; c[i].dead = 1; continue; }
-    fcntl(fd, F_SETFL, O_NONBLOCK);
-    c[i].fd = fd;
-    c[i].last_echo = now_ms();
-    c[i].next_send = now_ms() + (long long)interval * i / count;
-    struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP, .data.u32 = (unsigned)i };
-    epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
-    opened++;
-  }
   long long next_status = 0, mark = -1;
+  int next_open = 0;
   struct epoll_event evs[256];
   char buf[256];
   while (!stop) {
+    /* Open the connections a few at a time from inside the loop, so that connections already
+     * open keep their keepalive while the rest are being opened (a slow guest may need longer
+     * to open them all than the IPVS timeout). */
+    for (int k = 0; k < 20 && next_open < count; k++, next_open++) {
+      int i = next_open, fd = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+      setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+      if (connect(fd, (struct sockaddr *)&a, sizeof a)) { fprintf(stderr, "connhold: connect %d: %s\n", i, strerror(errno)); close(fd); c[i].fd = -1; c[i].dead = 1; continue; }
+      fcntl(fd, F_SETFL, O_NONBLOCK);
+      c[i].fd = fd;
+      c[i].last_echo = now_ms();
+      c[i].next_send = now_ms() + (long long)interval * i / count;
+      struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP, .data.u32 = (unsigned)i };
+      epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
+      opened++;
+    }
     long long t = now_ms();
     if (mark_requested) { mark_requested = 0; mark = t; next_status = 0; }
-    for (int i = 0; i < count; i++) {
+    for (int i = 0; i < next_open; i++) {
       if (c[i].dead || c[i].next_send > t) continue;
       if (write(c[i].fd, "k", 1) < 0 && errno != EAGAIN) { c[i].dead = 1; close(c[i].fd); }
       c[i].next_send += interval;
@@ -101,7 +105,7 @@ static int hold(const char *addr, int port, int count, int interval, const char 
     }
     if (t >= next_status) {
       int alive = 0, dead = 0, stale = 0, marked = 0;
-      for (int i = 0; i < count; i++) {
+      for (int i = 0; i < next_open; i++) {
         if (c[i].dead) { dead++; continue; }
         alive++;
         if (t - c[i].last_echo > 3LL * interval + 2000) stale++;
@@ -111,7 +115,7 @@ static int hold(const char *addr, int port, int count, int interval, const char 
       if (f) { fprintf(f, "opened=%d alive=%d dead=%d stale=%d fresh=%d marked=%d\n", opened, alive, dead, stale, alive - stale, marked); fclose(f); rename(tmp, status); }
       next_status = t + 1000;
     }
-    int n = epoll_wait(ep, evs, 256, 50);
+    int n = epoll_wait(ep, evs, 256, next_open < count ? 0 : 50);
     for (int k = 0; k < n; k++) {
       int i = (int)evs[k].data.u32;
       if (c[i].dead) continue;
