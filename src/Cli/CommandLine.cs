@@ -10,6 +10,7 @@ public static class CommandLine
     public static IReadOnlyList<IVerb> CreateVerbs() =>
     [
         new VersionVerb(),
+        new CheckConfigVerb(),
         new SyncVerb(),
     ];
 
