@@ -23,10 +23,11 @@ public sealed class SyncVerb : IVerb
     public string Name => "sync";
     public string Summary => "IPVS connection sync: status, apply the daemons and sysctls for a role, wait for the table, stop";
     public string Usage => """
-        appliance sync status [KEY=VALUE ...]
-        appliance sync apply --state init|backup|master|fault|stop KEY=VALUE ...
-        appliance sync wait [--quiet] KEY=VALUE ...     exit 0 when settled, 3 when only the maximum wait opened the gate
+        appliance sync status [--config FILE | KEY=VALUE ...]
+        appliance sync apply --state init|backup|master|fault|stop (--config FILE | KEY=VALUE ...)
+        appliance sync wait [--quiet] (--config FILE | KEY=VALUE ...)   exit 0 when settled, 3 when only the maximum wait opened the gate
         appliance sync stop
+          --config FILE: the appliance's INI ([sync] and [ipvs] sections), as `appliance run` reads it
           keys: interface (required), syncid, peer_syncid, sync_maxlen, mcast_group, mcast_port, mcast_ttl, on_stop,
                 sync_threshold, sync_period, sync_refresh_period, sync_retries, sync_version, sync_persist_mode,
                 sync_ports, sync_sock_size, sync_qlen_max, catchup_max_wait, timeout_tcp, timeout_tcpfin, timeout_udp
@@ -114,7 +115,18 @@ public sealed class SyncVerb : IVerb
         return result.Errors.Count == 0 ? 0 : 1;
     }
 
-    private static SyncConfiguration Parse(IEnumerable<string> words) => SyncConfiguration.FromKeys(words.Select(w =>
+    private static SyncConfiguration Parse(List<string> words)
+    {
+        var i = words.IndexOf("--config");
+        if (i < 0) return FromWords(words);
+        if (i + 1 >= words.Count || words.Count != 2) throw new FormatException("--config FILE takes no KEY=VALUE words beside it");
+        var loaded = Config.ConfigLoader.Load(words[i + 1]);
+        if (loaded.Config is null)
+            throw new FormatException($"{words[i + 1]}: invalid configuration: {string.Join("; ", loaded.Errors.Select(e => e.ToString()))}");
+        return SyncConfiguration.FromConfig(loaded.Config) ?? throw new FormatException($"{words[i + 1]}: [sync] enabled = false");
+    }
+
+    private static SyncConfiguration FromWords(IEnumerable<string> words) => SyncConfiguration.FromKeys(words.Select(w =>
     {
         var eq = w.IndexOf('=');
         if (eq <= 0) throw new FormatException($"'{w}': expected KEY=VALUE");

@@ -92,6 +92,42 @@ public sealed record SyncConfiguration(SyncDaemonSettings Daemons, IpvsTimeouts 
         }
     }
 
+    /// <summary>
+    /// From the validated configuration model ([sync] and [ipvs]); null when sync is disabled.
+    /// Unset syncid = the first VRRP instance's virtual_router_id (keepalived's default for
+    /// lvs_sync_daemon); unset peer_syncid = syncid.
+    /// </summary>
+    /// <exception cref="FormatException">A combination the model cannot refuse on its own (no interface).</exception>
+    public static SyncConfiguration? FromConfig(Config.ApplianceConfig config)
+    {
+        var s = config.Sync;
+        if (!s.Enabled) return null;
+        if (string.IsNullOrEmpty(s.Interface))
+            throw new FormatException($"{config.SourceFile}: [sync] interface: none set and no heartbeat interface to default to");
+        var syncId = (byte)(s.SyncId ?? (config.VrrpInstances.Count > 0 ? config.VrrpInstances[0].VirtualRouterId : 0));
+        var daemons = new SyncDaemonSettings(s.Interface, syncId, (byte)(s.PeerSyncId ?? syncId), (ushort)(s.MaxLength ?? 0),
+            s.MulticastGroup, (ushort)(s.MulticastPort ?? 0), (byte)(s.MulticastTtl ?? 0),
+            s.OnStop == Config.SyncStopPolicy.Stop ? StopPolicy.StopDaemons : StopPolicy.KeepRunning);
+        var t = config.IpvsTimeouts;
+        var timeouts = new IpvsTimeouts((int)t.Tcp.TotalSeconds, (int)t.TcpFin.TotalSeconds, (int)t.Udp.TotalSeconds);
+        var overrides = new SyncSysctlOverrides
+        {
+            SyncThreshold = s.Threshold,
+            SyncPeriod = s.Period,
+            SyncRefreshPeriod = s.RefreshPeriod is { } r ? (int)r.TotalSeconds : null,
+            SyncRetries = s.Retries,
+            SyncVersion = s.Version,
+            SyncPersistMode = s.PersistMode,
+            SyncPorts = s.Ports,
+            SyncSockSize = s.SocketSize,
+            SyncQlenMax = s.QueueLengthMax,
+        };
+        var result = new SyncConfiguration(daemons, timeouts, overrides, s.CatchUpMaxWait);
+        try { _ = result.Sysctls; }
+        catch (ArgumentException e) { throw new FormatException($"{config.SourceFile}: [sync]: {e.Message}", e); }
+        return result;
+    }
+
     private static bool IsMulticast(IPAddress a) => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork
         ? (a.GetAddressBytes()[0] & 0xf0) == 0xe0
         : a.IsIPv6Multicast;

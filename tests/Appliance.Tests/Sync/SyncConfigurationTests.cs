@@ -96,3 +96,57 @@ public class IpvsSysctlsTests : IDisposable
         Assert.Equal(1, new ConnSyncReader(Path.Combine(_dir.FullName, "t")).Read().Synced);
     }
 }
+
+public class SyncConfigurationFromModelTests
+{
+    private static string Factory([System.Runtime.CompilerServices.CallerFilePath] string here = "") =>
+        File.ReadAllText(Path.Combine(Path.GetDirectoryName(here)!, "..", "..", "..", "rootfs", "etc", "appliance", "factory.ini"));
+
+    /// <summary>The factory file with the [sync] section's "enabled = yes" line replaced.</summary>
+    private static string WithSync(string lines)
+    {
+        var text = Factory();
+        var section = text.IndexOf("\n[sync]", StringComparison.Ordinal);
+        var enabled = text.IndexOf("enabled = yes", section, StringComparison.Ordinal);
+        Assert.True(section > 0 && enabled > section, "factory.ini has no [sync] enabled = yes");
+        return text[..enabled] + lines + text[(enabled + "enabled = yes".Length)..];
+    }
+
+    private static Appliance.Config.ApplianceConfig Load(string text)
+    {
+        var r = Appliance.Config.ConfigLoader.Parse(text, "test.ini");
+        Assert.True(r.IsValid, string.Join("\n", r.Errors));
+        return r.Config!;
+    }
+
+    [Fact]
+    public void Disabled_sync_yields_no_configuration()
+    {
+        Assert.Null(SyncConfiguration.FromConfig(Load(WithSync("enabled = no"))));
+    }
+
+    [Fact]
+    public void Factory_configuration_syncs_on_the_heartbeat_nic_with_the_vrid_as_syncid()
+    {
+        var c = SyncConfiguration.FromConfig(Load(Factory()))!;
+        Assert.Equal("eth1", c.Daemons.Interface);
+        Assert.Equal(51, c.Daemons.SyncId);
+        Assert.Equal(51, c.Daemons.PeerSyncId);
+        Assert.Equal(StopPolicy.KeepRunning, c.Daemons.OnStop);
+        var t = c.Timeouts.Effective;
+        Assert.Equal(SyncSysctlDerivation.DerivedRefreshPeriod(c.Timeouts), c.EffectiveRefreshPeriod);
+        Assert.Equal(Math.Max(1, Math.Min(t.Tcp, t.Udp) / 4).ToString(), c.Sysctls.Single(s => s.Name == "sync_refresh_period").Value);
+    }
+
+    [Fact]
+    public void Sync_section_values_override_the_derivation()
+    {
+        var c = SyncConfiguration.FromConfig(Load(WithSync(
+            "enabled = yes\nsyncid = 7\npeer_syncid = 8\nsync_refresh_period = 10\nsync_period = 0\nsync_retries = 2\non_stop = stop\ncatchup_max_wait = 120")))!;
+        Assert.Equal((7, 8), ((int)c.Daemons.SyncId, (int)c.Daemons.PeerSyncId));
+        Assert.Equal(("10", SysctlSource.Override), (c.Sysctls.Single(s => s.Name == "sync_refresh_period").Value, c.Sysctls.Single(s => s.Name == "sync_refresh_period").Source));
+        Assert.Equal("2", c.Sysctls.Single(s => s.Name == "sync_retries").Value);
+        Assert.Equal(StopPolicy.StopDaemons, c.Daemons.OnStop);
+        Assert.Equal(TimeSpan.FromSeconds(120), c.CatchUp.MaximumWait);
+    }
+}
