@@ -58,9 +58,10 @@ public sealed class ConnSyncTableParser
         foreach (var c in proto) if (!char.IsAsciiLetterOrDigit(c)) return false;
         if (!IsAddress(line[f[1]]) || !IsPort(line[f[2]]) || !IsAddress(line[f[3]]) || !IsPort(line[f[4]])
             || !IsAddress(line[f[5]]) || !IsPort(line[f[6]])) return false;
+        // Printed with %-11s: longer names (SCTP's SHUTDOWN_ACK_SENT) are printed whole.
         var state = line[f[7]];
-        if (state.Length is 0 or > 11) return false;
-        foreach (var c in state) if (!(char.IsAsciiLetterUpper(c) || c == '_')) return false;
+        if (state.Length is 0 or > 24) return false;
+        foreach (var c in state) if (!(char.IsAsciiLetterUpper(c) || char.IsAsciiDigit(c) || c == '_')) return false;
         var origin = line[f[8]];
         if (!origin.SequenceEqual("SYNC") && !origin.SequenceEqual("LOCAL")) return false;
         return uint.TryParse(line[f[9]], NumberStyles.None, CultureInfo.InvariantCulture, out _);
