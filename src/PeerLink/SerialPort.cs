@@ -1,0 +1,153 @@
+using System.Runtime.InteropServices;
+using Appliance.PeerLink.Native;
+using static Appliance.PeerLink.Native.TermiosConstants;
+
+namespace Appliance.PeerLink;
+
+/// <summary>A serial port operation failed; the message says which port, doing what, and errno.</summary>
+public sealed class SerialPortException(string message, int errno) : IOException(message)
+{
+    public int Errno { get; } = errno;
+}
+
+/// <summary>
+/// A raw 8N1 serial port over termios, non-blocking, for a poll-driven loop. Our own code, not
+/// System.IO.Ports (which is not AOT-friendly on Linux and hides errors behind a thread).
+/// </summary>
+public sealed unsafe class SerialPort : IDisposable
+{
+    private static readonly Dictionary<int, uint> Speeds = new()
+    {
+        [9600] = B9600, [19200] = B19200, [38400] = B38400, [57600] = B57600,
+        [115200] = B115200, [230400] = B230400, [460800] = B460800, [921600] = B921600,
+    };
+
+    /// <summary>Baud rates the INI may name. 115200 is the default.</summary>
+    public static IReadOnlyCollection<int> SupportedBaudRates => Speeds.Keys;
+
+    private int _fd = -1;
+
+    public SerialPort(string path, int baud = 115200)
+    {
+        if (!Speeds.ContainsKey(baud))
+            throw new ArgumentException($"serial port {path}: baud rate {baud} is not one of {string.Join(", ", Speeds.Keys)}");
+        Path = path;
+        Baud = baud;
+    }
+
+    public string Path { get; }
+    public int Baud { get; }
+    public int Fd => _fd;
+    public bool IsOpen => _fd >= 0;
+
+    /// <summary>
+    /// Opens and configures the port: raw (cfmakeraw: no echo, no canonical mode, no signals, no
+    /// CR/NL mapping), 8 data bits, no parity, one stop bit, CLOCAL (ignore modem lines: a
+    /// null-modem cable has no DCD) and CREAD, no RTS/CTS and no XON/XOFF (XOFF is a byte value
+    /// our binary frames contain). VMIN=0 VTIME=0: reads return at once with what is there;
+    /// poll() does the waiting. Both queues are flushed so stale bytes from before the open are
+    /// not taken for a frame.
+    /// </summary>
+    public void Open()
+    {
+        if (_fd >= 0) return;
+        int fd = Libc.open(Path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+        if (fd < 0) throw Error("opening", Marshal.GetLastPInvokeError());
+        try
+        {
+            Termios t;
+            if (Libc.tcgetattr(fd, &t) != 0) throw Error("reading the termios settings of", Marshal.GetLastPInvokeError());
+            Libc.cfmakeraw(&t);
+            t.c_cflag &= ~(CSIZE | PARENB | CSTOPB | CRTSCTS | HUPCL);
+            t.c_cflag |= CS8 | CLOCAL | CREAD;
+            t.c_iflag &= ~(IXON | IXOFF | IXANY);
+            t.c_cc[VMIN] = 0;
+            t.c_cc[VTIME] = 0;
+            uint speed = Speeds[Baud];
+            if (Libc.cfsetispeed(&t, speed) != 0 || Libc.cfsetospeed(&t, speed) != 0)
+                throw Error($"setting {Baud} baud on", Marshal.GetLastPInvokeError());
+            if (Libc.tcsetattr(fd, TCSANOW, &t) != 0) throw Error("applying raw 8N1 settings to", Marshal.GetLastPInvokeError());
+            if (Libc.tcflush(fd, TCIOFLUSH) != 0) throw Error("flushing", Marshal.GetLastPInvokeError());
+        }
+        catch
+        {
+            Libc.close(fd);
+            throw;
+        }
+        _fd = fd;
+    }
+
+    /// <summary>Reads what is available; 0 when nothing is. Throws on EIO and on hang-up (read returning 0 on a tty).</summary>
+    public int Read(Span<byte> buffer)
+    {
+        EnsureOpen("reading from");
+        while (true)
+        {
+            nint n;
+            fixed (byte* p = buffer) n = Libc.read(_fd, p, buffer.Length);
+            if (n > 0) return (int)n;
+            if (n == 0) throw new SerialPortException($"reading from serial port {Path}: end of file (hang-up: the other end went away)", EIO);
+            int errno = Marshal.GetLastPInvokeError();
+            if (errno == EINTR) continue;
+            if (errno == EAGAIN) return 0;
+            throw Error("reading from", errno);
+        }
+    }
+
+    /// <summary>
+    /// Writes a frame without blocking. Returns the bytes written; fewer than asked when the
+    /// output queue is full (the peer does not read): the rest is dropped, and the peer will see
+    /// a truncated frame and resynchronise at the next frame's leading delimiter.
+    /// </summary>
+    public int Write(ReadOnlySpan<byte> data)
+    {
+        EnsureOpen("writing to");
+        int done = 0;
+        while (done < data.Length)
+        {
+            nint n;
+            fixed (byte* p = data[done..]) n = Libc.write(_fd, p, data.Length - done);
+            if (n > 0) { done += (int)n; continue; }
+            int errno = Marshal.GetLastPInvokeError();
+            if (errno == EINTR) continue;
+            if (errno == EAGAIN) break;
+            throw Error("writing to", errno);
+        }
+        return done;
+    }
+
+    /// <summary>Waits up to <paramref name="timeoutMs"/> for input; true when readable. Throws on POLLERR/POLLHUP/POLLNVAL.</summary>
+    public bool WaitReadable(int timeoutMs)
+    {
+        EnsureOpen("waiting on");
+        var pfd = new PollFd { fd = _fd, events = POLLIN };
+        int r = Libc.poll(&pfd, 1, timeoutMs);
+        if (r < 0)
+        {
+            int errno = Marshal.GetLastPInvokeError();
+            if (errno == EINTR) return false;
+            throw Error("polling", errno);
+        }
+        if (r == 0) return false;
+        if ((pfd.revents & POLLIN) != 0) return true;
+        if ((pfd.revents & (POLLERR | POLLHUP | POLLNVAL)) != 0)
+            throw new SerialPortException($"polling serial port {Path}: {((pfd.revents & POLLHUP) != 0 ? "hang-up" : "error condition")} (revents 0x{pfd.revents:x})", EIO);
+        return false;
+    }
+
+    public void Close()
+    {
+        if (_fd >= 0) Libc.close(_fd);
+        _fd = -1;
+    }
+
+    public void Dispose() => Close();
+
+    private void EnsureOpen(string what)
+    {
+        if (_fd < 0) throw new SerialPortException($"{what} serial port {Path}: the port is not open", EIO);
+    }
+
+    private SerialPortException Error(string what, int errno) =>
+        new($"{what} serial port {Path}: {Libc.StrError(errno)}", errno);
+}
