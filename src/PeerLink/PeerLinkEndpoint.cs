@@ -52,6 +52,7 @@ public sealed class PeerLinkEndpoint : IDisposable
     private string? _lastError;
     private bool _wasAlive;
     private PeerLinkStatus _status;
+    private readonly System.Collections.Concurrent.ConcurrentQueue<Action<TimeSpan>> _posted = new();
 
     public PeerLinkEndpoint(SerialPort port, PeerLinkSession session, Func<LocalStatus> localStatus, ILog log,
         Action<ReceiveOutcome>? onAccepted = null)
@@ -127,6 +128,12 @@ public sealed class PeerLinkEndpoint : IDisposable
         Publish(now);
     }
 
+    /// <summary>
+    /// Queues work to run on the thread of <see cref="Run"/> (within 50 ms): the only way another
+    /// thread may touch the session, e.g. <c>Post(now => { Session.Issue(cmd, now); SendNow(now); })</c>.
+    /// </summary>
+    public void Post(Action<TimeSpan> work) => _posted.Enqueue(work);
+
     /// <summary>Runs the endpoint's own poll loop on the calling thread until cancelled.</summary>
     public void Run(IClock clock, CancellationToken cancel)
     {
@@ -144,6 +151,7 @@ public sealed class PeerLinkEndpoint : IDisposable
                 if (readable) OnReadable(clock.Now);
             }
             else if (wait > 0) cancel.WaitHandle.WaitOne(wait);
+            while (_posted.TryDequeue(out var work)) work(clock.Now);
             OnTimer(clock.Now);
         }
     }

@@ -44,8 +44,9 @@ public sealed unsafe class SerialPort : IDisposable
     /// Opens and configures the port: raw (cfmakeraw: no echo, no canonical mode, no signals, no
     /// CR/NL mapping), 8 data bits, no parity, one stop bit, CLOCAL (ignore modem lines: a
     /// null-modem cable has no DCD) and CREAD, no RTS/CTS and no XON/XOFF (XOFF is a byte value
-    /// our binary frames contain). VMIN=0 VTIME=0: reads return at once with what is there;
-    /// poll() does the waiting. Both queues are flushed so stale bytes from before the open are
+    /// our binary frames contain). VMIN=1 VTIME=0 with O_NONBLOCK: an empty read fails with
+    /// EAGAIN, so a read of 0 bytes can only mean hang-up (n_tty_read returns 0 for "no data"
+    /// when VMIN=VTIME=0, which would hide it); poll() does the waiting. Both queues are flushed so stale bytes from before the open are
     /// not taken for a frame.
     /// </summary>
     public void Open()
@@ -61,7 +62,7 @@ public sealed unsafe class SerialPort : IDisposable
             t.c_cflag &= ~(CSIZE | PARENB | CSTOPB | CRTSCTS | HUPCL);
             t.c_cflag |= CS8 | CLOCAL | CREAD;
             t.c_iflag &= ~(IXON | IXOFF | IXANY);
-            t.c_cc[VMIN] = 0;
+            t.c_cc[VMIN] = 1;
             t.c_cc[VTIME] = 0;
             uint speed = Speeds[Baud];
             if (Libc.cfsetispeed(&t, speed) != 0 || Libc.cfsetospeed(&t, speed) != 0)
