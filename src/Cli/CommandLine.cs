@@ -10,6 +10,8 @@ public static class CommandLine
     public static IReadOnlyList<IVerb> CreateVerbs() =>
     [
         new VersionVerb(),
+        new Appliance.PeerLink.PeerLinkVerb(),
+        new Appliance.Arbiter.ArpProbeVerb(),
     ];
 
     public static int Run(string[] args) => Run(args, new VerbContext(Console.Out, Console.Error));
