@@ -10,6 +10,8 @@ public static class CommandLine
     public static IReadOnlyList<IVerb> CreateVerbs() =>
     [
         new VersionVerb(),
+        new CheckConfigVerb(),
+        new VrrpRunVerb(),
         new Appliance.PeerLink.PeerLinkVerb(),
         new Appliance.Arbiter.ArpProbeVerb(),
     ];

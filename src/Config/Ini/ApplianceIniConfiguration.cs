@@ -1,0 +1,105 @@
+using Microsoft.Extensions.Configuration;
+
+namespace Appliance.Config.Ini;
+
+/// <summary>
+/// Exposes an <see cref="IniDocument"/> as Microsoft.Extensions.Configuration keys:
+/// <c>[global] node_name = a</c> becomes <c>global:node_name</c>, <c>[vrrp_instance VI_1] priority = 100</c>
+/// becomes <c>vrrp_instance:VI_1:priority</c>. Every section also gets a key of its own
+/// (<c>vrrp_instance:VI_1</c>, value null) so an empty section still shows up as a child.
+/// Values are the strings as written (lists are split by the model, not here).
+/// Unlike the stock INI provider it remembers where each key came from (<see cref="TryGetLocation"/>).
+/// </summary>
+public sealed class ApplianceIniConfigurationProvider : ConfigurationProvider
+{
+    private readonly Func<IniDocument> _read;
+    private Dictionary<string, (string File, int Line)> _locations = new(StringComparer.OrdinalIgnoreCase);
+
+    public ApplianceIniConfigurationProvider(Func<IniDocument> read) => _read = read;
+
+    /// <summary>The document of the last <see cref="Load"/>, including its syntax errors.</summary>
+    public IniDocument? Document { get; private set; }
+
+    /// <summary>Throw <see cref="IniFormatException"/> from <see cref="Load"/> when the file has syntax errors.</summary>
+    public bool ThrowOnErrors { get; init; } = true;
+
+    public override void Load()
+    {
+        var document = _read();
+        Document = document;
+        if (ThrowOnErrors && document.Errors.Count > 0) throw new IniFormatException(document.Errors);
+
+        var data = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        var locations = new Dictionary<string, (string, int)>(StringComparer.OrdinalIgnoreCase);
+        foreach (var section in document.Sections)
+        {
+            var prefix = KeyOf(section);
+            data[prefix] = null;
+            locations[prefix] = (document.File, section.Line);
+            foreach (var entry in section.Entries)
+            {
+                var key = prefix + ConfigurationPath.KeyDelimiter + entry.Key;
+                data[key] = entry.Value;
+                locations[key] = (document.File, entry.Line);
+            }
+        }
+        Data = data;
+        _locations = locations;
+    }
+
+    /// <summary>The configuration key of a section: <c>global</c> or <c>vrrp_instance:VI_1</c>.</summary>
+    public static string KeyOf(IniSection section) =>
+        section.Name is null ? section.Type : section.Type + ConfigurationPath.KeyDelimiter + section.Name;
+
+    /// <summary>Where a key (or a section key) was written.</summary>
+    public bool TryGetLocation(string key, out string file, out int line)
+    {
+        if (_locations.TryGetValue(key, out var at)) { (file, line) = at; return true; }
+        file = ""; line = 0;
+        return false;
+    }
+}
+
+/// <summary>Reads an appliance INI file (or text, for tests) into configuration.</summary>
+public sealed class ApplianceIniConfigurationSource : IConfigurationSource
+{
+    private readonly Func<IniDocument> _read;
+
+    public ApplianceIniConfigurationSource(string path) => _read = () => IniParser.Parse(File.ReadAllBytes(path), path);
+
+    public ApplianceIniConfigurationSource(IniDocument document) => _read = () => document;
+
+    /// <summary>See <see cref="ApplianceIniConfigurationProvider.ThrowOnErrors"/>.</summary>
+    public bool ThrowOnErrors { get; init; } = true;
+
+    public IConfigurationProvider Build(IConfigurationBuilder builder) =>
+        new ApplianceIniConfigurationProvider(_read) { ThrowOnErrors = ThrowOnErrors };
+}
+
+/// <summary>The syntax errors of an INI file, all of them, each as <c>file:line: message</c>.</summary>
+public sealed class IniFormatException(IReadOnlyList<ConfigError> errors)
+    : FormatException(string.Join('\n', errors))
+{
+    public IReadOnlyList<ConfigError> Errors { get; } = errors;
+}
+
+public static class ApplianceIniConfigurationExtensions
+{
+    /// <summary>Adds an appliance INI file. Syntax errors throw <see cref="IniFormatException"/> listing every one.</summary>
+    public static IConfigurationBuilder AddApplianceIni(this IConfigurationBuilder builder, string path) =>
+        builder.Add(new ApplianceIniConfigurationSource(path));
+
+    /// <summary>Adds an already parsed document; its syntax errors are left to the caller (the loader reports them itself).</summary>
+    public static IConfigurationBuilder AddApplianceIni(this IConfigurationBuilder builder, IniDocument document) =>
+        builder.Add(new ApplianceIniConfigurationSource(document) { ThrowOnErrors = false });
+
+    /// <summary>Where <paramref name="key"/> was written, asking the providers from last added (which wins) to first.</summary>
+    public static bool TryGetIniLocation(this IConfigurationRoot root, string key, out string file, out int line)
+    {
+        foreach (var provider in root.Providers.Reverse())
+            if (provider is ApplianceIniConfigurationProvider ini && ini.TryGetLocation(key, out file, out line))
+                return true;
+        file = ""; line = 0;
+        return false;
+    }
+}
