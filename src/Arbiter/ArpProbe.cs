@@ -1,9 +1,9 @@
 using System.Net;
 using System.Net.Sockets;
-using System.Runtime.InteropServices;
 using Appliance.Arbiter.Native;
 using Appliance.Core;
-using static Appliance.Arbiter.Native.PacketConstants;
+using Appliance.Interop;
+using static Appliance.Interop.Libc;
 
 namespace Appliance.Arbiter;
 
@@ -66,6 +66,9 @@ public sealed unsafe class ArpProbe : IDisposable
     private IPAddress _source = IPAddress.Any;
     private IPAddress _peer = IPAddress.Any;
 
+    /// <summary>ETH_P_ARP in network byte order, as sll_protocol and socket() want it.</summary>
+    private static readonly ushort ArpEthertype = (ushort)IPAddress.HostToNetworkOrder((short)ETH_P_ARP);
+
     private ArpProbe(string ifname, int fd, int ifindex, byte[] mac)
     {
         Interface = ifname;
@@ -82,27 +85,27 @@ public sealed unsafe class ArpProbe : IDisposable
     /// <summary>Opens the ARP socket on <paramref name="ifname"/> in the calling thread's network namespace.</summary>
     public static ArpProbe Open(string ifname)
     {
-        if (ifname.Length == 0 || ifname.Length >= IFNAMSIZ)
+        if (ifname.Length == 0 || ifname.Length >= IF_NAMESIZE)
             throw new ArgumentException($"ARP probe: '{ifname}' is not a valid interface name");
-        int ifindex = (int)PacketLibc.if_nametoindex(ifname);
-        if (ifindex == 0) throw Error(ifname, "looking up", Marshal.GetLastPInvokeError());
-        int fd = PacketLibc.socket(AF_PACKET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, (ushort)IPAddress.HostToNetworkOrder((short)ETH_P_ARP));
-        if (fd < 0) throw Error(ifname, "opening an AF_PACKET socket for", Marshal.GetLastPInvokeError());
+        int ifindex = (int)if_nametoindex(ifname);
+        if (ifindex == 0) throw Error(ifname, "looking up", Errno.Last);
+        int fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, ArpEthertype);
+        if (fd < 0) throw Error(ifname, "opening an AF_PACKET socket for", Errno.Last);
         try
         {
-            var sa = new SockaddrLl { sll_family = AF_PACKET, sll_protocol = (ushort)IPAddress.HostToNetworkOrder((short)ETH_P_ARP), sll_ifindex = ifindex };
-            if (PacketLibc.bind(fd, &sa, sizeof(SockaddrLl)) != 0) throw Error(ifname, "binding the ARP socket to", Marshal.GetLastPInvokeError());
+            var sa = new sockaddr_ll { sll_family = AF_PACKET, sll_protocol = ArpEthertype, sll_ifindex = ifindex };
+            if (bind(fd, sa) != 0) throw Error(ifname, "binding the ARP socket to", Errno.Last);
             IfreqHwaddr req = default;
             var name = System.Text.Encoding.ASCII.GetBytes(ifname);
             for (int i = 0; i < name.Length; i++) req.ifr_name[i] = name[i];
-            if (PacketLibc.ioctl(fd, SIOCGIFHWADDR, &req) != 0) throw Error(ifname, "reading the MAC address (SIOCGIFHWADDR) of", Marshal.GetLastPInvokeError());
+            if (ioctl(fd, IfreqConstants.SIOCGIFHWADDR, &req) != 0) throw Error(ifname, "reading the MAC address (SIOCGIFHWADDR) of", Errno.Last);
             var mac = new byte[6];
             for (int i = 0; i < 6; i++) mac[i] = req.sa_data[i];
             return new ArpProbe(ifname, fd, ifindex, mac);
         }
         catch
         {
-            PacketLibc.close(fd);
+            close(fd);
             throw;
         }
     }
@@ -133,13 +136,10 @@ public sealed unsafe class ArpProbe : IDisposable
         Span<byte> buf = stackalloc byte[128];
         while (true)
         {
-            SockaddrLl from;
-            int fromLen = sizeof(SockaddrLl);
-            nint n;
-            fixed (byte* p = buf) n = PacketLibc.recvfrom(_fd, p, buf.Length, 0, &from, &fromLen);
+            nint n = recvfrom(_fd, buf, 0, out sockaddr_ll from);
             if (n < 0)
             {
-                int errno = Marshal.GetLastPInvokeError();
+                int errno = Errno.Last;
                 if (errno == EINTR) continue;
                 if (errno == EAGAIN) return;
                 throw Error(Interface, "receiving ARP on", errno);
@@ -158,9 +158,9 @@ public sealed unsafe class ArpProbe : IDisposable
         {
             var now = clock.Now;
             int wait = (int)Math.Ceiling(Math.Max(0, (_run.NextDeadline - now).TotalMilliseconds));
-            var pfd = new PollFd { fd = _fd, events = POLLIN };
-            int r = PacketLibc.poll(&pfd, 1, wait);
-            if (r < 0 && Marshal.GetLastPInvokeError() != EINTR) throw Error(Interface, "waiting for ARP on", Marshal.GetLastPInvokeError());
+            var pfd = new pollfd { fd = _fd, events = POLLIN };
+            int r = poll(&pfd, 1, wait);
+            if (r < 0 && Errno.Last != EINTR) throw Error(Interface, "waiting for ARP on", Errno.Last);
             if (r > 0) OnReadable(clock.Now);
             OnTimer(clock.Now);
         }
@@ -171,14 +171,9 @@ public sealed unsafe class ArpProbe : IDisposable
     {
         Span<byte> pkt = stackalloc byte[ArpPacket.Size];
         ArpPacket.Request(_mac, _source, _peer).WriteTo(pkt);
-        var to = new SockaddrLl
-        {
-            sll_family = AF_PACKET, sll_protocol = (ushort)IPAddress.HostToNetworkOrder((short)ETH_P_ARP),
-            sll_ifindex = _ifindex, sll_halen = 6,
-        };
-        for (int i = 0; i < 6; i++) to.sll_addr[i] = 0xFF;
-        nint n;
-        fixed (byte* p = pkt) n = PacketLibc.sendto(_fd, p, pkt.Length, 0, &to, sizeof(SockaddrLl));
+        var to = new sockaddr_ll { sll_family = AF_PACKET, sll_protocol = ArpEthertype, sll_ifindex = _ifindex, sll_halen = 6 };
+        ((Span<byte>)to.sll_addr)[..6].Fill(0xFF);
+        nint n = sendto(_fd, pkt, 0, to);
         // A failed send (interface down: ENETDOWN) is not an answer: the run ends "silent" at its
         // deadline, which is the truth as far as this NIC can tell.
         _ = n;
@@ -187,16 +182,15 @@ public sealed unsafe class ArpProbe : IDisposable
     private void Drain()
     {
         Span<byte> buf = stackalloc byte[128];
-        fixed (byte* p = buf)
-            while (PacketLibc.recvfrom(_fd, p, buf.Length, 0, null, null) > 0) { }
+        while (recvfrom(_fd, buf, 0, out sockaddr_ll _) > 0) { }
     }
 
     public void Dispose()
     {
-        if (_fd >= 0) PacketLibc.close(_fd);
+        if (_fd >= 0) close(_fd);
         _fd = -1;
     }
 
     private static IOException Error(string ifname, string what, int errno) =>
-        new($"ARP probe: {what} interface {ifname}: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})");
+        new($"ARP probe: {what} interface {ifname}: {Errno.Describe(errno)}");
 }

@@ -1,6 +1,5 @@
-using System.Runtime.InteropServices;
-using Appliance.PeerLink.Native;
-using static Appliance.PeerLink.Native.TermiosConstants;
+using Appliance.Interop;
+using static Appliance.Interop.Libc;
 
 namespace Appliance.PeerLink;
 
@@ -19,7 +18,7 @@ public sealed unsafe class SerialPort : IDisposable
     private static readonly Dictionary<int, uint> Speeds = new()
     {
         [9600] = B9600, [19200] = B19200, [38400] = B38400, [57600] = B57600,
-        [115200] = B115200, [230400] = B230400, [460800] = B460800, [921600] = B921600,
+        [115200] = B115200, [230400] = B230400,
     };
 
     /// <summary>Baud rates the INI may name. 115200 is the default.</summary>
@@ -52,27 +51,27 @@ public sealed unsafe class SerialPort : IDisposable
     public void Open()
     {
         if (_fd >= 0) return;
-        int fd = Libc.open(Path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
-        if (fd < 0) throw Error("opening", Marshal.GetLastPInvokeError());
+        int fd = open(Path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+        if (fd < 0) throw Error("opening", Errno.Last);
         try
         {
-            Termios t;
-            if (Libc.tcgetattr(fd, &t) != 0) throw Error("reading the termios settings of", Marshal.GetLastPInvokeError());
-            Libc.cfmakeraw(&t);
+            termios t;
+            if (tcgetattr(fd, &t) != 0) throw Error("reading the termios settings of", Errno.Last);
+            cfmakeraw(&t);
             t.c_cflag &= ~(CSIZE | PARENB | CSTOPB | CRTSCTS | HUPCL);
             t.c_cflag |= CS8 | CLOCAL | CREAD;
-            t.c_iflag &= ~(IXON | IXOFF | IXANY);
+            t.c_iflag &= ~(IXON | IXOFF);
             t.c_cc[VMIN] = 1;
             t.c_cc[VTIME] = 0;
             uint speed = Speeds[Baud];
-            if (Libc.cfsetispeed(&t, speed) != 0 || Libc.cfsetospeed(&t, speed) != 0)
-                throw Error($"setting {Baud} baud on", Marshal.GetLastPInvokeError());
-            if (Libc.tcsetattr(fd, TCSANOW, &t) != 0) throw Error("applying raw 8N1 settings to", Marshal.GetLastPInvokeError());
-            if (Libc.tcflush(fd, TCIOFLUSH) != 0) throw Error("flushing", Marshal.GetLastPInvokeError());
+            if (cfsetispeed(&t, speed) != 0 || cfsetospeed(&t, speed) != 0)
+                throw Error($"setting {Baud} baud on", Errno.Last);
+            if (tcsetattr(fd, TCSANOW, &t) != 0) throw Error("applying raw 8N1 settings to", Errno.Last);
+            if (tcflush(fd, TCIOFLUSH) != 0) throw Error("flushing", Errno.Last);
         }
         catch
         {
-            Libc.close(fd);
+            close(fd);
             throw;
         }
         _fd = fd;
@@ -84,11 +83,10 @@ public sealed unsafe class SerialPort : IDisposable
         EnsureOpen("reading from");
         while (true)
         {
-            nint n;
-            fixed (byte* p = buffer) n = Libc.read(_fd, p, buffer.Length);
+            nint n = read(_fd, buffer);
             if (n > 0) return (int)n;
             if (n == 0) throw new SerialPortException($"reading from serial port {Path}: end of file (hang-up: the other end went away)", EIO);
-            int errno = Marshal.GetLastPInvokeError();
+            int errno = Errno.Last;
             if (errno == EINTR) continue;
             if (errno == EAGAIN) return 0;
             throw Error("reading from", errno);
@@ -106,10 +104,9 @@ public sealed unsafe class SerialPort : IDisposable
         int done = 0;
         while (done < data.Length)
         {
-            nint n;
-            fixed (byte* p = data[done..]) n = Libc.write(_fd, p, data.Length - done);
+            nint n = write(_fd, data[done..]);
             if (n > 0) { done += (int)n; continue; }
-            int errno = Marshal.GetLastPInvokeError();
+            int errno = Errno.Last;
             if (errno == EINTR) continue;
             if (errno == EAGAIN) break;
             throw Error("writing to", errno);
@@ -121,11 +118,11 @@ public sealed unsafe class SerialPort : IDisposable
     public bool WaitReadable(int timeoutMs)
     {
         EnsureOpen("waiting on");
-        var pfd = new PollFd { fd = _fd, events = POLLIN };
-        int r = Libc.poll(&pfd, 1, timeoutMs);
+        var pfd = new pollfd { fd = _fd, events = POLLIN };
+        int r = poll(&pfd, 1, timeoutMs);
         if (r < 0)
         {
-            int errno = Marshal.GetLastPInvokeError();
+            int errno = Errno.Last;
             if (errno == EINTR) return false;
             throw Error("polling", errno);
         }
@@ -138,7 +135,7 @@ public sealed unsafe class SerialPort : IDisposable
 
     public void Close()
     {
-        if (_fd >= 0) Libc.close(_fd);
+        if (_fd >= 0) close(_fd);
         _fd = -1;
     }
 
@@ -150,5 +147,5 @@ public sealed unsafe class SerialPort : IDisposable
     }
 
     private SerialPortException Error(string what, int errno) =>
-        new($"{what} serial port {Path}: {Libc.StrError(errno)}", errno);
+        new($"{what} serial port {Path}: {Errno.Describe(errno)}", errno);
 }

@@ -1,7 +1,6 @@
-using System.Runtime.InteropServices;
 using System.Text;
-using Appliance.Watchdog.Native;
-using static Appliance.Watchdog.Native.WatchdogConstants;
+using Appliance.Interop;
+using static Appliance.Interop.Libc;
 
 namespace Appliance.Watchdog;
 
@@ -24,7 +23,7 @@ public readonly record struct WatchdogIdentity(string Identity, uint FirmwareVer
 /// built or loaded with nowayout; a process that dies (SIGKILL) closes without 'V', so the
 /// timer keeps running and the box resets.
 /// </summary>
-public sealed unsafe class WatchdogDevice : IDisposable
+public sealed class WatchdogDevice : IDisposable
 {
     private int _fd;
 
@@ -45,24 +44,24 @@ public sealed unsafe class WatchdogDevice : IDisposable
     public static WatchdogDevice Open(string path, int timeoutSeconds)
     {
         if (timeoutSeconds < 1) throw new ArgumentException($"watchdog {path}: timeout {timeoutSeconds} s must be at least 1 s");
-        int fd = WatchdogLibc.open(path, O_WRONLY | O_CLOEXEC);
-        if (fd < 0) throw Error(path, "opening", Marshal.GetLastPInvokeError());
+        int fd = open(path, O_WRONLY | O_CLOEXEC);
+        if (fd < 0) throw Error(path, "opening", Errno.Last);
         try
         {
-            WatchdogInfo info;
-            if (WatchdogLibc.ioctl(fd, WDIOC_GETSUPPORT, &info) != 0) throw Error(path, "reading the identity (WDIOC_GETSUPPORT) of", Marshal.GetLastPInvokeError());
-            var identity = new WatchdogIdentity(Encoding.ASCII.GetString(new ReadOnlySpan<byte>(info.identity, 32)).TrimEnd('\0'), info.firmware_version, info.options);
+            watchdog_info info = default;
+            if (ioctl(fd, WDIOC_GETSUPPORT, ref info) != 0) throw Error(path, "reading the identity (WDIOC_GETSUPPORT) of", Errno.Last);
+            var identity = new WatchdogIdentity(Encoding.ASCII.GetString(((ReadOnlySpan<byte>)info.identity).TrimEnd((byte)0)), info.firmware_version, info.options);
             int timeout = timeoutSeconds;
-            if (WatchdogLibc.ioctl(fd, WDIOC_SETTIMEOUT, &timeout) != 0)
-                throw Error(path, $"setting a {timeoutSeconds} s timeout (WDIOC_SETTIMEOUT) on", Marshal.GetLastPInvokeError());
-            if (WatchdogLibc.ioctl(fd, WDIOC_GETTIMEOUT, &timeout) != 0) throw Error(path, "reading back the timeout of", Marshal.GetLastPInvokeError());
+            if (ioctl(fd, WDIOC_SETTIMEOUT, ref timeout) != 0)
+                throw Error(path, $"setting a {timeoutSeconds} s timeout (WDIOC_SETTIMEOUT) on", Errno.Last);
+            if (ioctl(fd, WDIOC_GETTIMEOUT, ref timeout) != 0) throw Error(path, "reading back the timeout of", Errno.Last);
             return new WatchdogDevice(path, fd, identity, timeout);
         }
         catch
         {
             // Closing without 'V' leaves the timer running: a daemon that cannot configure the
             // watchdog must not leave the box to reset silently, so say so in the error.
-            WatchdogLibc.close(fd);
+            close(fd);
             throw;
         }
     }
@@ -70,7 +69,7 @@ public sealed unsafe class WatchdogDevice : IDisposable
     public void Keepalive()
     {
         int dummy = 0;
-        if (WatchdogLibc.ioctl(_fd, WDIOC_KEEPALIVE, &dummy) != 0) throw Error(Path, "feeding (WDIOC_KEEPALIVE)", Marshal.GetLastPInvokeError());
+        if (ioctl(_fd, WDIOC_KEEPALIVE, ref dummy) != 0) throw Error(Path, "feeding (WDIOC_KEEPALIVE)", Errno.Last);
     }
 
     /// <summary>
@@ -83,16 +82,15 @@ public sealed unsafe class WatchdogDevice : IDisposable
         if (_fd < 0) return;
         if (disarm)
         {
-            byte v = (byte)'V';
-            if (WatchdogLibc.write(_fd, &v, 1) != 1)
+            if (write(_fd, "V"u8) != 1)
             {
-                int errno = Marshal.GetLastPInvokeError();
-                WatchdogLibc.close(_fd);
+                int errno = Errno.Last;
+                close(_fd);
                 _fd = -1;
                 throw Error(Path, "writing the magic close character to", errno);
             }
         }
-        WatchdogLibc.close(_fd);
+        close(_fd);
         _fd = -1;
     }
 
@@ -100,5 +98,5 @@ public sealed unsafe class WatchdogDevice : IDisposable
     public void Dispose() => Close(disarm: false);
 
     private static WatchdogException Error(string path, string what, int errno) =>
-        new($"{what} watchdog {path}: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})", errno);
+        new($"{what} watchdog {path}: {Errno.Describe(errno)}", errno);
 }
