@@ -14,6 +14,7 @@ public static class CommandLine
         new VrrpRunVerb(),
         new Appliance.PeerLink.PeerLinkVerb(),
         new Appliance.Arbiter.ArpProbeVerb(),
+        new Appliance.Arbiter.PairRunVerb(),
     ];
 
     public static int Run(string[] args) => Run(args, new VerbContext(Console.Out, Console.Error));
