@@ -23,7 +23,38 @@ $(BIN): $(SRC)
 unit: deps $(BIN)
 	APPLIANCE_BIN=$(abspath $(BIN)) $(DOTNET) test tests/Appliance.Tests/Appliance.Tests.csproj -c Release -nologo
 
-test: unit
+test: unit lab-test
 
 clean:
-	rm -rf $(OUT) src/bin src/obj tests/Appliance.Tests/bin tests/Appliance.Tests/obj
+	rm -rf $(OUT) src/bin src/obj tests/Appliance.Tests/bin tests/Appliance.Tests/obj firmware/out tests/lab/out
+
+# --- Firmware image and QEMU lab (docs/firmware.md, docs/lab.md) ---------------------------
+# Debian packages are fetched by name into firmware/cache/ (kept across builds).
+FW_OUT := firmware/out
+IMAGE := $(FW_OUT)/appliance.img
+FW_INPUTS := $(shell find rootfs firmware -type f -not -path 'firmware/out/*' -not -path 'firmware/cache/*')
+.PHONY: image lab lab-test board-check run stop
+
+image: $(IMAGE)
+$(IMAGE): $(BIN) $(FW_INPUTS)
+	tests/tools/install-deps.sh lab
+	firmware/build-image.sh
+
+# One scenario: make lab SCENARIO=boot (all when SCENARIO is empty).
+lab: $(IMAGE)
+	tests/lab/lab.sh $(SCENARIO)
+
+# Run by `make test` after the unit tests: the Buildroot tree's consistency, then every scenario.
+lab-test: board-check $(IMAGE)
+	tests/lab/lab.sh
+
+board-check:
+	tests/lab/check-board.sh
+
+# The director pair, real servers and a client in QEMU, with the consoles in tmux.
+run: $(IMAGE)
+	tests/tools/install-deps.sh lab
+	tests/lab/run.sh
+
+stop:
+	tests/lab/run.sh stop

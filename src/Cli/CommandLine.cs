@@ -11,6 +11,7 @@ public static class CommandLine
     [
         new VersionVerb(),
         new CheckConfigVerb(),
+        new RunVerb(),
         new VrrpRunVerb(),
         new Appliance.PeerLink.PeerLinkVerb(),
         new Appliance.Arbiter.ArpProbeVerb(),

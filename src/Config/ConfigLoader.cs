@@ -26,6 +26,8 @@ public static class ConfigLoader
     public static ConfigLoadResult Load(string path)
     {
         byte[] bytes;
+        if (Directory.Exists(path))
+            return new ConfigLoadResult(null, [new ConfigError(path, 0, "cannot read the configuration: it is a directory")], true);
         try
         {
             using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.None);

@@ -1,4 +1,4 @@
-using System.Globalization;
+using System.Collections.Immutable;
 using System.Net;
 using System.Net.Sockets;
 using Appliance.Config.Ini;
@@ -19,6 +19,8 @@ internal sealed class ConfigModelBuilder
     private readonly IConfigurationRoot _root;
     private readonly string _file;
     private readonly List<ConfigError> _errors = [];
+    /// <summary>Some virtual_ipaddress item was bad: "service address is not a VIP" would only echo that error.</summary>
+    private bool _vipsIncomplete;
 
     /// <summary>One section as read back from configuration, keys already mapped from keepalived aliases.</summary>
     private sealed class Sec(string type, string? name, int line)
@@ -56,14 +58,26 @@ internal sealed class ConfigModelBuilder
             var named = Schema.NamedTypes.Contains(type);
             if (!Schema.AllTypes.Contains(type))
             {
-                var line = FirstLine(typeSection);
                 var hint = Suggest.Closest(type, Schema.AllTypes);
-                Error(line, $"unknown section type [{typeSection.Key}]" + (hint is null ? $"; known: {string.Join(", ", Schema.AllTypes)}" : $"; did you mean [{hint}]?"));
+                var message = $"unknown section type [{typeSection.Key}]" + (hint is null ? $"; known: {string.Join(", ", Schema.AllTypes)}" : $"; did you mean [{hint}]?");
+                // One error per header written: [typo a] and [typo b] are two places to fix.
+                var lines = new SortedSet<int>();
+                if (_root.TryGetIniLocation(typeSection.Path, out _, out var bare)) lines.Add(bare);
+                foreach (var child in typeSection.GetChildren())
+                    if (child.Value is null && _root.TryGetIniLocation(child.Path, out _, out var at)) lines.Add(at);
+                if (lines.Count == 0) lines.Add(FirstLine(typeSection));
+                foreach (var line in lines) Error(line, message);
                 continue;
             }
             var direct = new Sec(type, null, LineOf(typeSection.Path));
             var headerReported = false;
-            foreach (var child in typeSection.GetChildren())
+            var present = _root.TryGetIniLocation(typeSection.Path, out _, out _);
+            if (named && present)
+            {
+                Error(direct.Line, $"[{type}] needs a name, for example [{type} {ExampleName(type)}]");
+                headerReported = true;
+            }
+            foreach (var child in typeSection.GetChildren().OrderBy(c => LineOf(c.Path)))
             {
                 if (child.Value is not null)
                 {
@@ -81,16 +95,24 @@ internal sealed class ConfigModelBuilder
                     var line = LineOf(child.Path);
                     if (!named)
                     {
+                        // Report the name, then read the section as if it had none, so its keys are still
+                        // checked (unless a proper [type] exists too: that one counts).
                         Error(line, $"[{type} {child.Key}]: [{type}] takes no name; write [{type}]");
+                        if (present) continue;
+                        present = true;
+                        direct = new Sec(type, null, line);
+                        foreach (var (entry, at) in child.GetChildren().Where(e => e.Value is not null).Select(e => (e, LineOf(e.Path))).OrderBy(e => e.Item2))
+                            AddValue(direct, entry.Key.ToLowerInvariant(), entry.Value!, at);
                         continue;
                     }
                     var sec = new Sec(type, child.Key, line);
-                    foreach (var entry in child.GetChildren())
-                        if (entry.Value is not null) AddValue(sec, entry.Key.ToLowerInvariant(), entry.Value, LineOf(entry.Path));
+                    // Configuration lists keys alphabetically; file order makes "already set at" point backwards.
+                    foreach (var (entry, at) in child.GetChildren().Where(e => e.Value is not null).Select(e => (e, LineOf(e.Path))).OrderBy(e => e.Item2))
+                        AddValue(sec, entry.Key.ToLowerInvariant(), entry.Value!, at);
                     list.Add(sec);
                 }
             }
-            if (!named && (direct.Values.Count > 0 || _root.TryGetIniLocation(typeSection.Path, out _, out _))) list.Add(direct);
+            if (!named && present) list.Add(direct);
             else if (named && list.Count == 0 && !headerReported) continue;
             list.Sort((a, b) => a.Line.CompareTo(b.Line));
             byType[type] = list;
@@ -238,7 +260,7 @@ internal sealed class ConfigModelBuilder
         return fallback;
     }
 
-    private T Choice<T>(Sec s, string key, (string Name, T Value)[] choices, T fallback)
+    private T Choice<T>(Sec s, string key, ImmutableArray<(string Name, T Value)> choices, T fallback)
     {
         var text = Str(s, key);
         if (text is null) return fallback;
@@ -366,10 +388,13 @@ internal sealed class ConfigModelBuilder
         var vips = new List<VirtualAddress>();
         if (!Has(s, "virtual_ipaddress")) Missing(s, "virtual_ipaddress", "the addresses this instance moves between the directors");
         var vipLine = KeyLine(s, "virtual_ipaddress");
-        foreach (var item in List(s, "virtual_ipaddress"))
+        var listErrors = _errors.Count;
+        var vipItems = List(s, "virtual_ipaddress");
+        if (_errors.Count > listErrors) _vipsIncomplete = true;
+        foreach (var item in vipItems)
         {
             var vip = ParseVirtualAddress(item, global?.PublicInterface ?? "", out var problem);
-            if (vip is null) Error(vipLine, $"virtual_ipaddress: {problem}");
+            if (vip is null) { Error(vipLine, $"virtual_ipaddress: {problem}"); _vipsIncomplete = true; }
             else if (vips.Any(v => v.Address.Equals(vip.Address))) Error(vipLine, $"virtual_ipaddress: {vip.Address} is listed twice");
             else vips.Add(vip);
         }
@@ -505,7 +530,7 @@ internal sealed class ConfigModelBuilder
         }
         foreach (var (sec, vs, reals) in servers)
         {
-            if (vs.Address is { } a && !vips.ContainsKey(a) && instances.Count > 0)
+            if (vs.Address is { } a && !vips.ContainsKey(a) && instances.Count > 0 && !_vipsIncomplete)
                 Error(KeyLine(sec, "address"), $"address: {a} is not a virtual_ipaddress of any [vrrp_instance]; the service would not move to the other director at failover");
             foreach (var (rsec, rs) in reals)
                 if (vips.TryGetValue(rs.Address, out var owner))
@@ -515,7 +540,7 @@ internal sealed class ConfigModelBuilder
         }
     }
 
-    private static readonly (string, Scheduler)[] Schedulers =
+    private static readonly ImmutableArray<(string, Scheduler)> Schedulers =
     [
         ("rr", Scheduler.Rr), ("wrr", Scheduler.Wrr), ("lc", Scheduler.Lc), ("wlc", Scheduler.Wlc), ("lblc", Scheduler.Lblc),
         ("lblcr", Scheduler.Lblcr), ("dh", Scheduler.Dh), ("sh", Scheduler.Sh), ("sed", Scheduler.Sed), ("nq", Scheduler.Nq),
@@ -585,9 +610,10 @@ internal sealed class ConfigModelBuilder
         if (!isMark && Has(s, "address"))
         {
             if (!Has(s, "port")) Missing(s, "port", "0-65535");
-            port = Int(s, "port", 0, 65535, 0);
+            var parsed = OptInt(s, "port", 0, 65535);
+            port = (int)(parsed ?? 0);
             // Port 0 means "all ports", which IPVS allows only for persistent services (ipvsadm(8) -p).
-            if (port == 0 && Has(s, "port") && persistence == TimeSpan.Zero)
+            if (parsed == 0 && persistence == TimeSpan.Zero)
                 Error(KeyLine(s, "port"), "port: 0 (all ports) is allowed only with persistence_timeout");
         }
 
@@ -605,8 +631,8 @@ internal sealed class ConfigModelBuilder
             };
             if (flag == SchedulerFlags.None)
                 Error(KeyLine(s, "sched_flags"), $"sched_flags: '{f}' is not one of sh-fallback, sh-port, mh-fallback, mh-port");
-            else if (f.StartsWith("sh", StringComparison.OrdinalIgnoreCase) != (scheduler == Scheduler.Sh) && f.StartsWith("mh", StringComparison.OrdinalIgnoreCase) != (scheduler == Scheduler.Mh))
-                Error(KeyLine(s, "sched_flags"), $"sched_flags: {f} applies to the {f[..2].ToLowerInvariant()} scheduler, but lb_algo is {scheduler.ToString().ToLowerInvariant()}");
+            else if (scheduler != (flag is SchedulerFlags.ShFallback or SchedulerFlags.ShPort ? Scheduler.Sh : Scheduler.Mh))
+                Error(KeyLine(s, "sched_flags"), $"sched_flags: {f} applies to the {f[..2].ToLowerInvariant()} scheduler, but lb_algo is {scheduler.KernelName()}");
             else flags |= flag;
         }
 
@@ -642,7 +668,7 @@ internal sealed class ConfigModelBuilder
         }
         var ops = Bool(s, "ops", false);
         if (ops && !isMark && protocol != ServiceProtocol.Udp)
-            Error(KeyLine(s, "ops"), $"ops: one-packet scheduling applies to UDP only; the kernel ignores it for {protocol.ToString().ToUpperInvariant()}");
+            Error(KeyLine(s, "ops"), $"ops: one-packet scheduling applies to UDP only; the kernel ignores it for {protocol.Name()}");
 
         var quorum = Int(s, "quorum", 1, int.MaxValue, 1);
         var hysteresis = Int(s, "hysteresis", 0, int.MaxValue, 0);
@@ -654,7 +680,9 @@ internal sealed class ConfigModelBuilder
         if (Str(s, "sorry_server") is { } sorryText)
         {
             var words = sorryText.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries);
-            if (words.Length != 2 || !Values.TryAddress(words[0], out var sa, out var problem) | !Values.TryInt(words.Length == 2 ? words[1] : "", 0, 65535, out var sp, out var portProblem))
+            IPAddress? sa = null;
+            long sp = 0;
+            if (words.Length != 2 || !Values.TryAddress(words[0], out sa, out _) || !Values.TryInt(words[1], 0, 65535, out sp, out _))
                 Error(KeyLine(s, "sorry_server"), $"sorry_server: '{sorryText}' is not 'ADDRESS PORT'");
             else if (sa.AddressFamily != family)
                 Error(KeyLine(s, "sorry_server"), $"sorry_server: {sa} is {Values.FamilyName(sa.AddressFamily)} but the service is {Values.FamilyName(family)}");
@@ -736,7 +764,7 @@ internal sealed class ConfigModelBuilder
         return new RealServer(r.Name!, address, port, weight, upper, lower, inhibit, kind, tunnel, check);
     }
 
-    private static readonly (string, HealthCheckKind)[] CheckKinds =
+    private static readonly ImmutableArray<(string, HealthCheckKind)> CheckKinds =
     [
         ("none", HealthCheckKind.None), ("TCP_CHECK", HealthCheckKind.TcpCheck), ("HTTP_GET", HealthCheckKind.HttpGet),
         ("SSL_GET", HealthCheckKind.SslGet), ("MISC_CHECK", HealthCheckKind.MiscCheck), ("DNS_CHECK", HealthCheckKind.DnsCheck),
@@ -753,16 +781,21 @@ internal sealed class ConfigModelBuilder
         _ => null,
     };
 
-    private static string KindName(HealthCheckKind k) => CheckKinds.First(c => c.Item2 == k).Item1;
+    private static string KindName(HealthCheckKind k) => k.Name();
 
     private HealthCheck BuildCheck(Sec s, bool applicabilityKnown)
     {
+        var before = _errors.Count;
         var kind = Choice(s, "check", CheckKinds, HealthCheckKind.None);
+        if (_errors.Count > before) applicabilityKnown = false; // a misspelt kind: do not pile "does not apply" on top
         if (applicabilityKnown)
         {
             foreach (var key in Schema.CheckKeys)
             {
                 if (key == "check" || !TryGet(s, key, out _, out var line)) continue;
+                // An inherited key was already checked against the virtual server's own check kind,
+                // unless this real server chose another kind.
+                if (!s.Values.ContainsKey(key) && s.Parent is { } parent && parent.Values.ContainsKey("check") && !s.Values.ContainsKey("check")) continue;
                 var used = UsedBy(key);
                 if (kind == HealthCheckKind.None)
                     Error(line, $"{key} has no effect: {(s.Type == Schema.RealServer ? $"[real_server {s.Name}]" : s.Header)} has check = none (set check = TCP_CHECK, HTTP_GET, ...)");
@@ -862,7 +895,7 @@ internal sealed class ConfigModelBuilder
     }
 
     /// <summary>Speeds termios can set (asm-generic/termbits.h B* constants).</summary>
-    internal static readonly int[] BaudRates =
+    internal static readonly ImmutableArray<int> BaudRates =
         [1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200, 230400, 460800, 500000, 576000, 921600, 1000000, 1152000, 1500000, 2000000, 2500000, 3000000, 3500000, 4000000];
 
     private int Baud(Sec s, int fallback)

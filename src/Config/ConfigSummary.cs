@@ -14,14 +14,14 @@ internal static class ConfigSummary
         var sb = new StringBuilder();
         var g = c.Global;
         sb.Append($"configuration {c.SourceFile}\n");
-        sb.Append($"node {g.NodeName} (id {g.NodeId}): public {g.PublicInterface}, heartbeat {g.HeartbeatInterface}, log level {g.LogLevel.ToString().ToLowerInvariant()}");
+        sb.Append($"node {g.NodeName} (id {g.NodeId}): public {g.PublicInterface}, heartbeat {g.HeartbeatInterface}, log level {g.LogLevel.Name()}");
         sb.Append(g.GroupFailover ? ", instances fail over together\n" : ", instances fail over independently\n");
 
         foreach (var vi in c.VrrpInstances)
         {
             sb.Append($"vrrp_instance {vi.Name}: VRRPv{vi.Version} {Values.FamilyName(vi.Family)}, vrid {vi.VirtualRouterId} on {vi.Interface}, priority {vi.Priority}{(vi.IsAddressOwner ? " (address owner)" : "")}, advert {Values.Format(vi.AdvertInterval)}");
             sb.Append(vi.Preempt ? $", preempt{(vi.PreemptDelay > TimeSpan.Zero ? $" after {Values.Format(vi.PreemptDelay)}" : "")}" : ", nopreempt");
-            sb.Append($", {(vi.AcceptMode ? "accept" : "no accept")}, starts {vi.InitialState.ToString().ToUpperInvariant()}\n");
+            sb.Append($", {(vi.AcceptMode ? "accept" : "no accept")}, starts {vi.InitialState.Name()}\n");
             sb.Append($"  virtual addresses: {string.Join(", ", vi.VirtualAddresses)}\n");
             if (vi.TrackInterfaces.Count > 0) sb.Append($"  track interfaces: {string.Join(", ", vi.TrackInterfaces)}\n");
             if (vi.UnicastPeers.Count > 0)
@@ -36,7 +36,7 @@ internal static class ConfigSummary
 
         foreach (var vs in c.VirtualServers)
         {
-            sb.Append($"virtual_server {vs.Name}: {vs.Endpoint}{(vs.IsFirewallMark ? $" ({Values.FamilyName(vs.Family)})" : "")}, {vs.Scheduler.ToString().ToLowerInvariant()}");
+            sb.Append($"virtual_server {vs.Name}: {vs.Endpoint}{(vs.IsFirewallMark ? $" ({Values.FamilyName(vs.Family)})" : "")}, {vs.Scheduler.KernelName()}");
             if (vs.SchedulerFlags != SchedulerFlags.None) sb.Append($" [{FlagNames(vs.SchedulerFlags)}]");
             var first = vs.RealServers.Count > 0 ? vs.RealServers[0] : null;
             if (first is not null) sb.Append($", {Forwarding(first)}");
@@ -106,9 +106,8 @@ internal static class ConfigSummary
 
     private static string Forwarding(RealServer rs) => rs.Forwarding switch
     {
-        ForwardingMethod.Nat => "NAT",
-        ForwardingMethod.DirectRouting => "DR",
-        _ => $"TUN {rs.Tunnel!.Type.ToString().ToLowerInvariant()}{(rs.Tunnel.Type == TunnelType.Gue ? $" port {rs.Tunnel.Port}" : "")}",
+        ForwardingMethod.Nat or ForwardingMethod.DirectRouting => rs.Forwarding.Name(),
+        _ => $"TUN {rs.Tunnel!.Type.Name()}{(rs.Tunnel.Type == TunnelType.Gue ? $" port {rs.Tunnel.Port}" : "")}",
     };
 
     private static string Check(HealthCheck h)
@@ -118,7 +117,7 @@ internal static class ConfigSummary
             HealthCheckKind.None => "no health check",
             HealthCheckKind.TcpCheck => "TCP_CHECK",
             HealthCheckKind.HttpGet or HealthCheckKind.SslGet =>
-                $"{(h.Kind == HealthCheckKind.HttpGet ? "HTTP_GET" : "SSL_GET")} {h.UrlPath} expecting {string.Join(",", h.StatusCodes)}" +
+                $"{h.Kind.Name()} {h.UrlPath} expecting {string.Join(",", h.StatusCodes)}" +
                 (h.VirtualHost is null ? "" : $" host {h.VirtualHost}") + (h.Digest is null ? "" : " digest") + (h.BodyContains is null ? "" : " body match") +
                 (h.Kind == HealthCheckKind.SslGet ? (h.TlsVerify ? " (certificate verified)" : " (certificate not verified)") : ""),
             HealthCheckKind.MiscCheck => $"MISC_CHECK {h.MiscPath} (timeout {Values.Format(h.MiscTimeout)}{(h.MiscDynamic ? ", dynamic weight" : "")})",

@@ -98,7 +98,10 @@ internal static class Suggest
             if (d < bestDistance) { best = candidate; bestDistance = d; }
         }
         // A third of the word's length, at least 2: "priorty" -> "priority", but "foo" -> nothing.
-        return bestDistance <= Math.Max(2, word.Length / 3) ? best : null;
+        if (bestDistance <= Math.Max(2, word.Length / 3)) return best;
+        // A longer or shorter spelling of a known name: "lb_algorithm" -> "lb_algo".
+        return candidates.Where(c => c.Length >= 4 && word.Length >= 4 && (word.StartsWith(c, StringComparison.Ordinal) || c.StartsWith(word, StringComparison.Ordinal)))
+            .OrderBy(c => Math.Abs(c.Length - word.Length)).FirstOrDefault();
     }
 
     /// <summary>Optimal string alignment distance: insertions, deletions, substitutions and adjacent transpositions.</summary>

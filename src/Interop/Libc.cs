@@ -16,6 +16,10 @@ namespace Appliance.Interop;
 /// </remarks>
 public static partial class Libc
 {
-    /// <summary>The library name handed to <c>LibraryImport</c>; the runtime resolves it to libc.so.6.</summary>
-    internal const string Name = "libc";
+    /// <summary>
+    /// The library handed to <c>LibraryImport</c>: glibc's soname, which the process has already
+    /// loaded. Plain "libc" also works, but the runtime first probes "libc.so" (on a development
+    /// machine a linker script, on the appliance absent) and "liblibc.so" before falling back.
+    /// </summary>
+    internal const string Name = "libc.so.6";
 }

@@ -3,9 +3,9 @@
 # Usage: install-deps.sh GROUP...   (groups: build host lab)
 set -euo pipefail
 declare -A group=(
-  [build]="clang lld zlib1g-dev"
+  [build]="clang lld zlib1g-dev netbase linux-libc-dev"
   [host]="iproute2 socat keepalived hyperfine procps"
-  [lab]="qemu-system-x86 qemu-utils busybox-static cpio dosfstools mtools syslinux syslinux-common extlinux fdisk ipvsadm"
+  [lab]="qemu-system-x86 busybox-static cpio dosfstools mtools syslinux syslinux-common fdisk binutils xz-utils iproute2 tmux socat ipvsadm"
 )
 want=()
 for g in "$@"; do

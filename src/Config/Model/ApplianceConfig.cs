@@ -168,7 +168,7 @@ public sealed record VirtualServer(
     /// <summary>As ipvsadm -Ln shows the service: <c>TCP  192.0.2.10:80</c>, <c>FWM  1</c>.</summary>
     public string Endpoint => IsFirewallMark
         ? $"FWM {FirewallMark}"
-        : $"{Protocol.ToString().ToUpperInvariant()} {(Family == AddressFamily.InterNetworkV6 ? $"[{Address}]" : Address)}:{Port}";
+        : $"{Protocol.Name()} {(Family == AddressFamily.InterNetworkV6 ? $"[{Address}]" : Address)}:{Port}";
 }
 
 /// <summary><c>[ipvs]</c>: the global connection timeouts (<c>ipvsadm --set tcp tcpfin udp</c>).</summary>

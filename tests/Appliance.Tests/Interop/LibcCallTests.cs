@@ -123,7 +123,8 @@ public class LibcCallTests
         Assert.Equal(0, bind(Fd(rx), Loopback(0)));
         var port = (ushort)((IPEndPoint)rx.LocalEndPoint!).Port;
         using var tx = NativeSocket.Create(AF_INET, SOCK_DGRAM, 0);
-        Assert.Equal(13, sendto(Fd(tx), "thirteen byte"u8, 0, Loopback(port)));
+        Assert.Equal(0, connect(Fd(tx), Loopback(port)));
+        Assert.Equal(13, sendto(Fd(tx), "thirteen byte"u8, 0));
 
         Span<pollfd> fds = [new pollfd { fd = Fd(rx), events = POLLIN }];
         Assert.Equal(1, poll(fds, (int)Bound.TotalMilliseconds));

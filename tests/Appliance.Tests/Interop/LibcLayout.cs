@@ -12,7 +12,7 @@ internal static unsafe class LibcLayout
     /// <summary>Headers of the main translation unit: glibc's view, as the C library the binary calls sees it.</summary>
     private static readonly string[] LibcHeaders =
     [
-        "errno.h", "fcntl.h", "unistd.h", "poll.h", "termios.h", "sys/ioctl.h", "sys/socket.h", "sys/uio.h",
+        "errno.h", "signal.h", "fcntl.h", "unistd.h", "poll.h", "termios.h", "sys/ioctl.h", "sys/socket.h", "sys/uio.h",
         "netinet/in.h", "net/if.h", "net/if_arp.h", "netdb.h",
         "linux/netlink.h", "linux/genetlink.h", "linux/rtnetlink.h", "linux/if_packet.h", "linux/if_ether.h", "linux/watchdog.h",
     ];
@@ -295,6 +295,11 @@ internal static unsafe class LibcLayout
             .Constant(Libc.POLLERR)
             .Constant(Libc.POLLHUP)
             .Constant(Libc.POLLNVAL)
+            // signal.h
+            .Constant(Libc.SIGHUP)
+            .Constant(Libc.SIGINT)
+            .Constant(Libc.SIGKILL)
+            .Constant(Libc.SIGTERM)
             // linux/watchdog.h
             .Constant(Libc.WDIOC_GETSUPPORT)
             .Constant(Libc.WDIOC_GETSTATUS)

@@ -1,0 +1,110 @@
+using System.Reflection;
+using Appliance.Config;
+using Appliance.Core;
+using Appliance.Daemon;
+using Appliance.Logging;
+
+namespace Appliance.Cli;
+
+/// <summary>
+/// <c>appliance run</c>: the daemon. Loads and validates the configuration (refusing to start
+/// on any error), then runs the event loop until SIGTERM/SIGINT; SIGHUP reloads.
+/// Exit 0 after an orderly stop, 1 invalid configuration, 2 unreadable, 64 bad options.
+/// </summary>
+public sealed class RunVerb : IVerb
+{
+    public const int Invalid = 1;
+    public const int Unreadable = 2;
+
+    public string Name => "run";
+    public string Summary => "run the director daemon (SIGHUP reloads the configuration, SIGTERM stops)";
+    public string Usage =>
+        $"appliance run [--config PATH] [--log-level LEVEL] [--log-target auto|stderr|kmsg|syslog]\n" +
+        $"  --config PATH      configuration file (default {ConfigLoader.DefaultPath})\n" +
+        $"  --log-level LEVEL  {LogLevels.Accepted}; overrides the file's log_level\n" +
+        "  --log-target T     auto (default): stderr plus /dev/log when a syslogd listens, else /dev/kmsg";
+
+    /// <summary>Options of one invocation.</summary>
+    public sealed record Options(string ConfigPath, LogLevel? Level, LogTarget Target);
+
+    /// <summary>Parses the options; null with a message in <paramref name="error"/> when they are wrong.</summary>
+    public static Options? Parse(IReadOnlyList<string> args, out string? error)
+    {
+        string path = ConfigLoader.DefaultPath;
+        LogLevel? level = null;
+        var target = LogTarget.Auto;
+        error = null;
+        for (var i = 0; i < args.Count; i++)
+        {
+            var (name, inline) = args[i].IndexOf('=') is var eq and > 0 && args[i].StartsWith("--", StringComparison.Ordinal)
+                ? (args[i][..eq], args[i][(eq + 1)..])
+                : (args[i], null);
+            string? Value()
+            {
+                if (inline is not null) return inline;
+                if (i + 1 < args.Count) return args[++i];
+                return null;
+            }
+            switch (name)
+            {
+                case "--config":
+                    var p = Value();
+                    if (string.IsNullOrEmpty(p)) { error = "--config needs a file path"; return null; }
+                    path = p;
+                    break;
+                case "--log-level":
+                    var l = Value();
+                    if (!LogLevels.TryParse(l, out var parsed)) { error = $"--log-level '{l}': expected one of {LogLevels.Accepted}"; return null; }
+                    level = parsed;
+                    break;
+                case "--log-target":
+                    var t = Value();
+                    LogTarget? tt = t switch
+                    {
+                        "auto" => LogTarget.Auto,
+                        "stderr" => LogTarget.Stderr,
+                        "kmsg" => LogTarget.Kmsg,
+                        "syslog" => LogTarget.Syslog,
+                        _ => null,
+                    };
+                    if (tt is null) { error = $"--log-target '{t}': expected auto, stderr, kmsg or syslog"; return null; }
+                    target = tt.Value;
+                    break;
+                default:
+                    error = $"unknown option '{args[i]}'";
+                    return null;
+            }
+        }
+        return new Options(path, level, target);
+    }
+
+    public int Run(IReadOnlyList<string> args, VerbContext context)
+    {
+        var options = Parse(args, out var error);
+        if (options is null)
+        {
+            context.Error.WriteLine($"appliance run: {error}\nusage: {Usage}");
+            return CommandLine.UsageError;
+        }
+
+        var (log, sinks) = Logger.Create(options.Target, options.Level ?? LogLevel.Info, context.Error, TimeProvider.System);
+        using (log)
+        {
+            var version = typeof(RunVerb).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
+            log.Info(ApplianceDaemon.Component, $"appliance {version} starting, pid {Environment.ProcessId}; {sinks}");
+
+            var loop = new EventLoop(new MonotonicClock(), log);
+            var daemon = new ApplianceDaemon(options.ConfigPath, ConfigLoader.Load, loop, log, options.Level);
+            using var signals = new SignalHandling(loop);
+            switch (daemon.Start())
+            {
+                case StartResult.Invalid: return Invalid;
+                case StartResult.Unreadable: return Unreadable;
+            }
+
+            loop.RunAsync(daemon, CancellationToken.None).GetAwaiter().GetResult();
+            log.Info(ApplianceDaemon.Component, "stopped");
+        }
+        return 0;
+    }
+}
