@@ -27,7 +27,8 @@ public sealed class PeerLinkKey
 /// HMAC-SHA256 (RFC 2104, FIPS 198-1) truncated to its leftmost 128 bits, as RFC 4868 does for
 /// IPsec (HMAC-SHA-256-128): forging still costs 2^128 tries per frame while a 100 ms
 /// heartbeat stays small enough for slow lines (a typical frame is about 100 bytes, under
-/// 10 % of 115200 baud). Verification compares in constant time.
+/// 10 % of 115200 baud). Verification compares in constant time. The HMAC is our managed
+/// <see cref="HmacSha256"/>: the product image has no OpenSSL, which .NET's HMACSHA256 needs.
 /// </summary>
 public sealed class MessageAuthenticator(PeerLinkKey key)
 {
@@ -35,8 +36,8 @@ public sealed class MessageAuthenticator(PeerLinkKey key)
 
     public void Sign(ReadOnlySpan<byte> body, Span<byte> mac)
     {
-        Span<byte> full = stackalloc byte[HMACSHA256.HashSizeInBytes];
-        HMACSHA256.HashData(key.Bytes, body, full);
+        Span<byte> full = stackalloc byte[HmacSha256.HashSize];
+        HmacSha256.Compute(key.Bytes, body, full);
         full[..MacSize].CopyTo(mac);
     }
 

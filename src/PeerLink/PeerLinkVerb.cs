@@ -87,16 +87,21 @@ public sealed class PeerLinkVerb : IVerb
     }
 }
 
-/// <summary>Boot ids: random, non-zero, 64 bits (the epoch of replay protection).</summary>
+/// <summary>
+/// Boot ids: random, non-zero, 64 bits (the epoch of replay protection), from the kernel's CSPRNG
+/// (/dev/urandom). Not RandomNumberGenerator: on Linux it calls OpenSSL, which the product image
+/// lacks, and the NativeAOT runtime aborts the process when it cannot load libssl.
+/// </summary>
 public static class BootIds
 {
     public static ulong New()
     {
         Span<byte> b = stackalloc byte[8];
         ulong id;
+        using var urandom = File.OpenRead("/dev/urandom");
         do
         {
-            RandomNumberGenerator.Fill(b);
+            urandom.ReadExactly(b);
             id = BitConverter.ToUInt64(b);
         } while (id == 0);
         return id;
