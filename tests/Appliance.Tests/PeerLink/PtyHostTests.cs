@@ -40,7 +40,7 @@ public class PtyHostTests(ITestOutputHelper output)
         Wait.Until(() => b.Status.Counters.Accepted >= before + 20, Bound, "B did not accept 20 more frames");
         double rate = 20 / sw.Elapsed.TotalSeconds;
         output.WriteLine($"accepted rate {rate:0.0} frames/s; A: {a.Status.Counters}; B: {b.Status.Counters}");
-        Assert.InRange(rate, 7, 13); // 10/s nominal
+        Assert.InRange(rate, 5, 13); // 10/s nominal; never more than configured, fewer only when the host is starved
         Assert.Equal(NodeRole.Master, b.Status.LastMessage!.Value.Role);
         Assert.Equal(NodeRole.Backup, a.Status.LastMessage!.Value.Role);
         Assert.Equal(2, b.Status.LastMessage!.Value.Instances.Count);
@@ -211,7 +211,8 @@ public class PtyHostTests(ITestOutputHelper output)
         samples.Sort();
         output.WriteLine($"dead-time detection after the peer stopped (dead_time 400 ms, interval 100 ms): {string.Join(", ", samples.Select(s => $"{s:0}"))} ms; median {samples[2]:0} ms");
         // The last frame left up to one interval before the stop; the loop samples every <= 50 ms.
-        Assert.All(samples, s => Assert.InRange(s, 400 - 100 - 20, 400 + 250));
+        // Never early (that would be a false "peer dead"); late only by scheduling delay, generous under load.
+        Assert.All(samples, s => Assert.InRange(s, 400 - 100 - 20, 400 + 1000));
     }
 
     [Fact]
