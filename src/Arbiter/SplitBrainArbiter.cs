@@ -38,7 +38,7 @@ public static class SplitBrainArbiter
         }
 
         if (e.Vrrp == VrrpEvidence.AdvertsFresh)
-            return Make(Verdict.StayBackup, alarms, "B4", "a master advertises on the heartbeat link");
+            return Make(Verdict.StayBackup, alarms, "B4", "VRRP adverts are fresh (Master_Down_Interval has not elapsed since the last one, or since start-up)");
 
         if (serialAlive)
             return e.Precedence == Precedence.WeWin
