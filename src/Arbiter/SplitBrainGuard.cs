@@ -17,7 +17,7 @@ public sealed record GuardOptions
     public required IPAddress PeerPublicAddress { get; init; }
     public required uint NodeId { get; init; }
     public TimeSpan Period { get; init; } = TimeSpan.FromMilliseconds(20);
-    /// <summary>How long a probe result stands before the probe is repeated (B7 must notice a peer that dies later).</summary>
+    /// <summary>How long a probe result stands before the probe is repeated while the peer is suspect (B7 must notice a peer that dies later).</summary>
     public TimeSpan ProbeValidity { get; init; } = TimeSpan.FromMilliseconds(300);
     public ArpProbeTiming ProbeTiming { get; init; } = new();
 }
@@ -127,17 +127,28 @@ public sealed class SplitBrainGuard
             }
         }
 
+        // Probe at the first suspicion — the serial peer silent and the heartbeat carrier gone
+        // (or adverts stale) — not only when rule B6 asks: the answer is then ready when VRRP's
+        // Master_Down timer expires, and a power loss costs max(Master_Down, dead time) instead
+        // of that plus the probe's 200 ms.
+        bool suspicion = own != OwnRole.Master && pubUp && serial != SerialEvidence.PeerAlive
+                         && (!hbUp || vrrp == VrrpEvidence.AdvertsStale);
+        if (!suspicion) _probeResult = ProbeResult.NotProbed;
+        else if (_probeResult == ProbeResult.NotProbed || now - _probedAt > _options.ProbeValidity)
+        {
+            _probeResult = Probe();
+            _probedAt = _clock.Now;
+        }
         var evidence = new Evidence(own, vrrp, hbUp ? Carrier.Up : Carrier.Down, serial, pubUp ? Carrier.Up : Carrier.Down,
             _probeResult, report, precedence);
         var d = SplitBrainArbiter.Decide(evidence);
-        if (d.RequestProbe || (d.Rule is "B7" or "B8" && now - _probedAt > _options.ProbeValidity))
+        if (d.RequestProbe)
         {
             _probeResult = Probe();
             _probedAt = _clock.Now;
             evidence = evidence with { Probe = _probeResult };
             d = SplitBrainArbiter.Decide(evidence);
         }
-        else if (d.Rule is not ("B6" or "B7" or "B8")) _probeResult = ProbeResult.NotProbed;
 
         if (_last is not { } last || last.Verdict != d.Verdict || last.Rule != d.Rule || last.Alarms != d.Alarms)
             _log.Write(d.Alarms == Alarm.None ? LogLevel.Info : LogLevel.Warning, Component, $"{d} [{evidence}]");

@@ -39,6 +39,9 @@ start_pair() { # $1 = appliance|keepalived
   if [ "$1" = appliance ]; then
     socat pty,raw,echo=0,link=$W/ttyA pty,raw,echo=0,link=$W/ttyB & PIDS+=($!)
     for _ in $(seq 100); do [ -e $W/ttyA ] && [ -e $W/ttyB ] && break; sleep 0.02; done
+    # Hold A's end open: a dead or powered-off peer leaves a serial line silent, it does not hang
+    # it up; without this, socat would exit when A dies and B would see a port error at once.
+    sleep 1000000 < $W/ttyA & PIDS+=($!)
     printf 'bench-key-0123456789abcdef\n' > $W/key
     local common="--interface hb0 --public-interface pub0 --virtual-router-id 51 --virtual-ipaddress $VIP/24 --advert-int 0.1 --peer-appliance --key-file $W/key"
     ip netns exec $A "$BIN" pair run $common --priority 150 --node-id 1 --public-address 10.214.0.1 --peer-public-address 10.214.0.2 --serial $W/ttyA >$W/A.log 2>&1 & PIDS+=($!)
@@ -101,7 +104,7 @@ kill_daemon() {
 run_fault() { # $1 impl, $2 fault
   topology
   start_pair "$1"
-  local apid=${PIDS[$([ "$1" = appliance ] && echo 1 || echo 0)]}
+  local apid=${PIDS[$([ "$1" = appliance ] && echo 2 || echo 0)]}
   case $2 in
     heartbeat-cut) ip -n $A link set hb0 down; r=$(sample 5) ;;
     heartbeat-and-serial-cut)
