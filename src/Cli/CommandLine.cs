@@ -12,6 +12,9 @@ public static class CommandLine
         new VersionVerb(),
         new CheckConfigVerb(),
         new RunVerb(),
+        new IpvsListVerb(),
+        new IpvsApplyVerb(),
+        new IpvsApplyVerb(rules: true),
     ];
 
     public static int Run(string[] args) => Run(args, new VerbContext(Console.Out, Console.Error));

@@ -1,0 +1,65 @@
+using Appliance.Config;
+using Appliance.Logging;
+using Appliance.Netlink;
+
+namespace Appliance.Ipvs;
+
+/// <summary>
+/// What the daemon calls on the event loop each time a configuration becomes current (start-up
+/// and every accepted SIGHUP reload; a rejected reload never reaches here, so the running table
+/// stays as it is). The first call dumps the kernel's table; later calls reconcile against the view
+/// the previous apply left, and every <see cref="ResyncEvery"/>-th call dumps again so edits made
+/// behind the appliance's back are repaired. Refusals are logged, never thrown.
+/// </summary>
+public sealed class IpvsDaemonHook : IDisposable
+{
+    public const string Component = "ipvs";
+    public const int ResyncEvery = 10;
+
+    private readonly ILog _log;
+    private readonly Func<IpvsClient> _open;
+    private readonly IpvsOwnershipStore _ownership;
+    private IpvsClient? _client;
+    private IpvsApplier? _applier;
+    private int _applies;
+
+    public IpvsDaemonHook(ILog log, IpvsOwnershipStore ownership, Func<IpvsClient>? open = null)
+    {
+        _log = log;
+        _ownership = ownership;
+        _open = open ?? IpvsClient.Open;
+    }
+
+    /// <summary>Reconciles the kernel with <paramref name="config"/>'s virtual servers; false if anything was refused.</summary>
+    public bool OnConfiguration(ApplianceConfig config) => OnDesiredTable(IpvsDesiredFromConfig.Build(config));
+
+    /// <summary>The same for a table the health layer derived (failed servers removed or at weight 0).</summary>
+    public bool OnDesiredTable(DesiredTable desired)
+    {
+        try
+        {
+            _client ??= _open();
+            _applier ??= new IpvsApplier(_client, _ownership);
+            var trustView = _applies % ResyncEvery != 0;
+            _applies++;
+            var report = _applier.Apply(desired, trustView);
+            foreach (var p in report.Problems) _log.Warning(Component, p);
+            foreach (var e in report.Errors) _log.Error(Component, e);
+            _log.Info(Component, $"{report.Planned.Count} change(s) planned, {report.Applied} applied, {report.Errors.Count} refused in {report.Elapsed.TotalMilliseconds:F1} ms");
+            if (_client.Counters.Dropped > 0) _log.Warning(Component, $"{_client.Counters.Dropped} malformed or unexpected netlink message(s) dropped so far");
+            return report.Errors.Count == 0;
+        }
+        catch (NetlinkException e)
+        {
+            // A broken socket is reopened next time; the view is dropped with it.
+            _log.Error(Component, e.Message);
+            _applier = null;
+            _client?.Dispose();
+            _client = null;
+            _applies = 0;
+            return false;
+        }
+    }
+
+    public void Dispose() => _client?.Dispose();
+}

@@ -1,0 +1,181 @@
+using System.Globalization;
+using System.Net;
+
+namespace Appliance.Ipvs;
+
+/// <summary>
+/// Reads the table from ipvsadm's rule syntax (what <c>ipvsadm -Sn</c> writes and <c>ipvsadm -R</c>
+/// reads): <c>-A</c> service lines and <c>-a</c> real-server lines, short or long options. The
+/// file is taken as the whole desired table, not as commands: the reconciler then makes the
+/// kernel match it. Lets operators bring an ipvsadm setup over, and the benchmark feed the
+/// appliance and ipvsadm the same file. Problems carry the line number; bad lines are skipped.
+/// </summary>
+public static class IpvsRules
+{
+    public static DesiredTable Parse(string text, string fileName, List<string> errors)
+    {
+        var services = new List<IpvsService>();
+        var dests = new Dictionary<ServiceKey, List<IpvsDestination>>();
+        var lineNo = 0;
+        foreach (var raw in text.Split('\n'))
+        {
+            lineNo++;
+            var line = raw.Trim();
+            if (line.Length == 0 || line.StartsWith('#')) continue;
+            var words = line.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries);
+            string? problem;
+            switch (words[0])
+            {
+                case "-A" or "--add-service":
+                    problem = TryService(words, out var service);
+                    if (problem is null && dests.ContainsKey(service!.Key)) problem = $"service {service.Key} is defined twice";
+                    if (problem is null) { services.Add(service!); dests[service!.Key] = []; }
+                    break;
+                case "-a" or "--add-server":
+                    problem = TryDestination(words, out var key, out var dest);
+                    if (problem is null && !dests.ContainsKey(key)) problem = $"real server for {key}, which no earlier -A line defines";
+                    if (problem is null) dests[key].Add(dest!);
+                    break;
+                default:
+                    problem = $"'{words[0]}' is not a rule this reader takes (only -A and -a lines describe a table)";
+                    break;
+            }
+            if (problem is not null) errors.Add($"{fileName}:{lineNo}: {problem}");
+        }
+        return new DesiredTable(services.Select(s => new VirtualServer(s, dests[s.Key])).ToList());
+    }
+
+    private static string? TryKey(string option, string value, bool v6, out ServiceKey key)
+    {
+        key = default;
+        if (option is "-f" or "--fwmark-service")
+        {
+            if (!uint.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var mark) || mark == 0) return $"bad firewall mark '{value}'";
+            key = ServiceKey.ForFirewallMark(mark, v6 ? IpvsFamily.Inet6 : IpvsFamily.Inet);
+            return null;
+        }
+        var protocol = option switch
+        {
+            "-t" or "--tcp-service" => IpvsProtocol.Tcp,
+            "-u" or "--udp-service" => IpvsProtocol.Udp,
+            "--sctp-service" => IpvsProtocol.Sctp,
+            _ => IpvsProtocol.None,
+        };
+        if (!IPEndPoint.TryParse(value, out var ep) || ep.Port is 0 or > ushort.MaxValue) return $"bad service address '{value}' (want ADDRESS:PORT)";
+        key = ServiceKey.For(protocol, ep.Address, (ushort)ep.Port);
+        return null;
+    }
+
+    private static bool IsServiceOption(string w) => w is "-t" or "--tcp-service" or "-u" or "--udp-service" or "--sctp-service" or "-f" or "--fwmark-service";
+
+    private static string? TryService(string[] w, out IpvsService? service)
+    {
+        service = null;
+        string? option = null, value = null, sched = "wlc", pe = null, mask = null;
+        var flags = ServiceFlags.None;
+        uint timeout = 0;
+        var v6 = false;
+        for (var i = 1; i < w.Length; i++)
+        {
+            var next = i + 1 < w.Length ? w[i + 1] : null;
+            switch (w[i])
+            {
+                case var o when IsServiceOption(o) && next is not null: option = o; value = next; i++; break;
+                case "-6" or "--ipv6": v6 = true; break;
+                case "-s" or "--scheduler" when next is not null: sched = next; i++; break;
+                case "-p" or "--persistent":
+                    flags |= ServiceFlags.Persistent;
+                    timeout = 300; // ipvsadm's default persistence
+                    if (next is not null && uint.TryParse(next, NumberStyles.None, CultureInfo.InvariantCulture, out var t)) { timeout = t; i++; }
+                    break;
+                case "-M" or "--netmask" when next is not null: mask = next; i++; break;
+                case "-o" or "--ops": flags |= ServiceFlags.OnePacket; break;
+                case "--pe" when next is not null: pe = next; i++; break;
+                case "-b" or "--sched-flags" when next is not null:
+                    foreach (var f in next.Split(','))
+                    {
+                        switch (f)
+                        {
+                            case "sh-fallback" or "mh-fallback" or "flag-1": flags |= ServiceFlags.Sched1; break;
+                            case "sh-port" or "mh-port" or "flag-2": flags |= ServiceFlags.Sched2; break;
+                            case "flag-3": flags |= ServiceFlags.Sched3; break;
+                            default: return $"unknown scheduler flag '{f}'";
+                        }
+                    }
+                    i++;
+                    break;
+                default: return $"unexpected '{w[i]}' in a service line";
+            }
+        }
+        if (option is null) return "a service line needs -t, -u, --sctp-service or -f";
+        var problem = TryKey(option, value!, v6, out var key);
+        if (problem is not null) return problem;
+        var netmask = IpvsService.FullNetmask(key.Family);
+        if (mask is not null)
+        {
+            if (key.Family == IpvsFamily.Inet6)
+            {
+                if (!uint.TryParse(mask, NumberStyles.None, CultureInfo.InvariantCulture, out netmask) || netmask > 128) return $"bad IPv6 netmask '{mask}' (a prefix length)";
+            }
+            else
+            {
+                if (!IPAddress.TryParse(mask, out var m) || m.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork) return $"bad netmask '{mask}'";
+                Span<byte> b = stackalloc byte[4];
+                m.TryWriteBytes(b, out _);
+                netmask = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(b);
+            }
+        }
+        service = new IpvsService(key, sched!, flags, timeout, netmask, pe);
+        return null;
+    }
+
+    private static string? TryDestination(string[] w, out ServiceKey key, out IpvsDestination? dest)
+    {
+        key = default;
+        dest = null;
+        string? option = null, value = null, server = null;
+        var fwd = ForwardMethod.Route; // ipvsadm's default is -g
+        int weight = 1;
+        uint upper = 0, lower = 0;
+        ushort tunPort = 0;
+        var tunType = TunnelType.Ipip;
+        var tunFlags = TunnelFlags.NoChecksum;
+        var v6 = false;
+        for (var i = 1; i < w.Length; i++)
+        {
+            var next = i + 1 < w.Length ? w[i + 1] : null;
+            switch (w[i])
+            {
+                case var o when IsServiceOption(o) && next is not null: option = o; value = next; i++; break;
+                case "-6" or "--ipv6": v6 = true; break;
+                case "-r" or "--real-server" when next is not null: server = next; i++; break;
+                case "-m" or "--masquerading": fwd = ForwardMethod.Masq; break;
+                case "-g" or "--gatewaying": fwd = ForwardMethod.Route; break;
+                case "-i" or "--ipip": fwd = ForwardMethod.Tunnel; break;
+                case "-w" or "--weight" when next is not null && int.TryParse(next, NumberStyles.None, CultureInfo.InvariantCulture, out weight): i++; break;
+                case "-x" or "--u-threshold" when next is not null && uint.TryParse(next, NumberStyles.None, CultureInfo.InvariantCulture, out upper): i++; break;
+                case "-y" or "--l-threshold" when next is not null && uint.TryParse(next, NumberStyles.None, CultureInfo.InvariantCulture, out lower): i++; break;
+                case "--tun-type" when next is not null:
+                    tunType = next switch { "ipip" => TunnelType.Ipip, "gue" => TunnelType.Gue, "gre" => TunnelType.Gre, _ => (TunnelType)255 };
+                    if ((byte)tunType == 255) return $"unknown tunnel type '{next}'";
+                    i++;
+                    break;
+                case "--tun-port" when next is not null && ushort.TryParse(next, NumberStyles.None, CultureInfo.InvariantCulture, out tunPort): i++; break;
+                case "--tun-nocsum": tunFlags = TunnelFlags.NoChecksum; break;
+                case "--tun-csum": tunFlags = TunnelFlags.Checksum; break;
+                case "--tun-remcsum": tunFlags = TunnelFlags.RemoteChecksum; break;
+                default: return $"unexpected '{w[i]}' in a real-server line";
+            }
+        }
+        if (option is null || server is null) return "a real-server line needs a service (-t/-u/--sctp-service/-f) and -r";
+        var problem = TryKey(option, value!, v6, out key);
+        if (problem is not null) return problem;
+        if (!IPEndPoint.TryParse(server, out var ep) || ep.Port > ushort.MaxValue) return $"bad real server '{server}'";
+        // Without an explicit port the real server takes the service's (ipvsadm's rule).
+        var explicitPort = server.Contains(']') || (ep.Address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork && server.Contains(':'));
+        var address = ep.Address;
+        var port = explicitPort ? (ushort)ep.Port : key.Port;
+        dest = new IpvsDestination(address, port, fwd, weight, upper, lower, tunType, tunPort, tunFlags);
+        return null;
+    }
+}

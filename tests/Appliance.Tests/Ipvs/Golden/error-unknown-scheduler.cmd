@@ -1,0 +1,1 @@
+# ipvsadm -A -t 192.0.2.100:81 -s twos

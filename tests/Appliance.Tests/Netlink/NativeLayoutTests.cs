@@ -1,0 +1,121 @@
+using Appliance.Ipvs;
+using Appliance.Netlink;
+using Xunit;
+
+namespace Appliance.Tests.Netlink;
+
+/// <summary>Every netlink, rtnetlink and IPVS constant and struct size the appliance declares, checked against the C headers.</summary>
+public class NativeLayoutTests
+{
+    private static readonly Dictionary<string, long> Expected = new()
+    {
+        ["NETLINK_ROUTE"] = NetlinkProtocol.Route,
+        ["NETLINK_GENERIC"] = NetlinkProtocol.Generic,
+        ["NLMSG_NOOP"] = NetlinkMessageType.Noop,
+        ["NLMSG_ERROR"] = NetlinkMessageType.Error,
+        ["NLMSG_DONE"] = NetlinkMessageType.Done,
+        ["NLMSG_OVERRUN"] = NetlinkMessageType.Overrun,
+        ["NLMSG_MIN_TYPE"] = NetlinkMessageType.MinType,
+        ["NLM_F_REQUEST"] = (long)NetlinkFlags.Request,
+        ["NLM_F_MULTI"] = (long)NetlinkFlags.Multi,
+        ["NLM_F_ACK"] = (long)NetlinkFlags.Ack,
+        ["NLM_F_ECHO"] = (long)NetlinkFlags.Echo,
+        ["NLM_F_DUMP_INTR"] = (long)NetlinkFlags.DumpIntr,
+        ["NLM_F_ROOT"] = (long)NetlinkFlags.Root,
+        ["NLM_F_MATCH"] = (long)NetlinkFlags.Match,
+        ["NLM_F_ATOMIC"] = (long)NetlinkFlags.Atomic,
+        ["NLM_F_DUMP"] = (long)NetlinkFlags.Dump,
+        ["NLM_F_REPLACE"] = (long)NetlinkFlags.Replace,
+        ["NLM_F_EXCL"] = (long)NetlinkFlags.Excl,
+        ["NLM_F_CREATE"] = (long)NetlinkFlags.Create,
+        ["NLM_F_APPEND"] = (long)NetlinkFlags.Append,
+        ["NLM_F_CAPPED"] = (long)NetlinkFlags.Capped,
+        ["NLM_F_ACK_TLVS"] = (long)NetlinkFlags.AckTlvs,
+        ["NLMSGERR_ATTR_MSG"] = NetlinkErrorAttribute.Msg,
+        ["NLMSGERR_ATTR_OFFS"] = NetlinkErrorAttribute.Offset,
+        ["NLMSGERR_ATTR_COOKIE"] = NetlinkErrorAttribute.Cookie,
+        ["NLMSGERR_ATTR_POLICY"] = NetlinkErrorAttribute.Policy,
+        ["NLMSGERR_ATTR_MISS_TYPE"] = NetlinkErrorAttribute.MissType,
+        ["NLMSGERR_ATTR_MISS_NEST"] = NetlinkErrorAttribute.MissNest,
+        ["NLA_F_NESTED"] = NetlinkAttributeFlags.Nested,
+        ["NLA_F_NET_BYTEORDER"] = NetlinkAttributeFlags.NetByteOrder,
+        ["(unsigned short)NLA_TYPE_MASK"] = NetlinkAttributeFlags.TypeMask,
+        ["NLMSG_ALIGNTO"] = NetlinkAlign.To,
+        ["sizeof(struct nlmsghdr)"] = NetlinkMessageHeader.Size,
+        ["sizeof(struct genlmsghdr)"] = GenericNetlinkHeader.Size,
+        ["GENL_ID_CTRL"] = GenericNetlinkController.FamilyId,
+        ["CTRL_CMD_GETFAMILY"] = GenericNetlinkController.CmdGetFamily,
+        ["CTRL_CMD_NEWFAMILY"] = GenericNetlinkController.CmdNewFamily,
+        ["CTRL_ATTR_FAMILY_ID"] = GenericNetlinkController.AttrFamilyId,
+        ["CTRL_ATTR_FAMILY_NAME"] = GenericNetlinkController.AttrFamilyName,
+        ["CTRL_ATTR_VERSION"] = GenericNetlinkController.AttrVersion,
+        ["CTRL_ATTR_HDRSIZE"] = GenericNetlinkController.AttrHdrSize,
+        ["CTRL_ATTR_MAXATTR"] = GenericNetlinkController.AttrMaxAttr,
+        ["CTRL_ATTR_OPS"] = GenericNetlinkController.AttrOps,
+        ["CTRL_ATTR_MCAST_GROUPS"] = GenericNetlinkController.AttrMcastGroups,
+        ["RTM_NEWLINK"] = Rtm.NewLink, ["RTM_DELLINK"] = Rtm.DelLink, ["RTM_GETLINK"] = Rtm.GetLink,
+        ["RTM_NEWADDR"] = Rtm.NewAddr, ["RTM_DELADDR"] = Rtm.DelAddr, ["RTM_GETADDR"] = Rtm.GetAddr,
+        ["IFA_ADDRESS"] = Rtm.IfaAddress, ["IFA_LOCAL"] = Rtm.IfaLocal, ["IFA_LABEL"] = Rtm.IfaLabel, ["IFA_BROADCAST"] = Rtm.IfaBroadcast,
+        ["IFLA_ADDRESS"] = Rtm.IflaAddress, ["IFLA_IFNAME"] = Rtm.IflaIfname, ["IFLA_MTU"] = Rtm.IflaMtu, ["IFLA_OPERSTATE"] = Rtm.IflaOperstate,
+        ["RT_SCOPE_UNIVERSE"] = Rtm.RtScopeUniverse, ["RT_SCOPE_HOST"] = Rtm.RtScopeHost,
+        ["sizeof(struct ifaddrmsg)"] = Rtm.IfAddrMsgSize, ["sizeof(struct ifinfomsg)"] = Rtm.IfInfoMsgSize,
+        ["IFF_UP"] = Rtm.IffUp, ["IFF_LOWER_UP"] = Rtm.IffLowerUp,
+        ["SO_RCVTIMEO"] = NativeNetlink.SO_RCVTIMEO,
+        ["sizeof(struct timeval)"] = System.Runtime.CompilerServices.Unsafe.SizeOf<NativeNetlink.timeval>(),
+        ["sizeof(struct sockaddr_nl)"] = 12,
+
+        ["IPVS_GENL_VERSION"] = IpvsAttr.FamilyVersion,
+        ["IP_VS_SCHEDNAME_MAXLEN"] = IpvsAttr.SchedNameMax, ["IP_VS_PENAME_MAXLEN"] = IpvsAttr.PeNameMax, ["IP_VS_IFNAME_MAXLEN"] = IpvsAttr.IfNameMax,
+        ["IPVS_CMD_NEW_SERVICE"] = (long)IpvsCommand.NewService, ["IPVS_CMD_SET_SERVICE"] = (long)IpvsCommand.SetService,
+        ["IPVS_CMD_DEL_SERVICE"] = (long)IpvsCommand.DelService, ["IPVS_CMD_GET_SERVICE"] = (long)IpvsCommand.GetService,
+        ["IPVS_CMD_NEW_DEST"] = (long)IpvsCommand.NewDest, ["IPVS_CMD_SET_DEST"] = (long)IpvsCommand.SetDest,
+        ["IPVS_CMD_DEL_DEST"] = (long)IpvsCommand.DelDest, ["IPVS_CMD_GET_DEST"] = (long)IpvsCommand.GetDest,
+        ["IPVS_CMD_NEW_DAEMON"] = (long)IpvsCommand.NewDaemon, ["IPVS_CMD_DEL_DAEMON"] = (long)IpvsCommand.DelDaemon,
+        ["IPVS_CMD_GET_DAEMON"] = (long)IpvsCommand.GetDaemon, ["IPVS_CMD_SET_CONFIG"] = (long)IpvsCommand.SetConfig,
+        ["IPVS_CMD_GET_CONFIG"] = (long)IpvsCommand.GetConfig, ["IPVS_CMD_SET_INFO"] = (long)IpvsCommand.SetInfo,
+        ["IPVS_CMD_GET_INFO"] = (long)IpvsCommand.GetInfo, ["IPVS_CMD_ZERO"] = (long)IpvsCommand.Zero, ["IPVS_CMD_FLUSH"] = (long)IpvsCommand.Flush,
+        ["IPVS_CMD_ATTR_SERVICE"] = IpvsAttr.CmdService, ["IPVS_CMD_ATTR_DEST"] = IpvsAttr.CmdDest, ["IPVS_CMD_ATTR_DAEMON"] = IpvsAttr.CmdDaemon,
+        ["IPVS_CMD_ATTR_TIMEOUT_TCP"] = IpvsAttr.CmdTimeoutTcp, ["IPVS_CMD_ATTR_TIMEOUT_TCP_FIN"] = IpvsAttr.CmdTimeoutTcpFin,
+        ["IPVS_CMD_ATTR_TIMEOUT_UDP"] = IpvsAttr.CmdTimeoutUdp,
+        ["IPVS_SVC_ATTR_AF"] = IpvsAttr.SvcAf, ["IPVS_SVC_ATTR_PROTOCOL"] = IpvsAttr.SvcProtocol, ["IPVS_SVC_ATTR_ADDR"] = IpvsAttr.SvcAddr,
+        ["IPVS_SVC_ATTR_PORT"] = IpvsAttr.SvcPort, ["IPVS_SVC_ATTR_FWMARK"] = IpvsAttr.SvcFwmark, ["IPVS_SVC_ATTR_SCHED_NAME"] = IpvsAttr.SvcSchedName,
+        ["IPVS_SVC_ATTR_FLAGS"] = IpvsAttr.SvcFlags, ["IPVS_SVC_ATTR_TIMEOUT"] = IpvsAttr.SvcTimeout, ["IPVS_SVC_ATTR_NETMASK"] = IpvsAttr.SvcNetmask,
+        ["IPVS_SVC_ATTR_STATS"] = IpvsAttr.SvcStats, ["IPVS_SVC_ATTR_PE_NAME"] = IpvsAttr.SvcPeName, ["IPVS_SVC_ATTR_STATS64"] = IpvsAttr.SvcStats64,
+        ["IPVS_DEST_ATTR_ADDR"] = IpvsAttr.DestAddr, ["IPVS_DEST_ATTR_PORT"] = IpvsAttr.DestPort, ["IPVS_DEST_ATTR_FWD_METHOD"] = IpvsAttr.DestFwdMethod,
+        ["IPVS_DEST_ATTR_WEIGHT"] = IpvsAttr.DestWeight, ["IPVS_DEST_ATTR_U_THRESH"] = IpvsAttr.DestUThresh, ["IPVS_DEST_ATTR_L_THRESH"] = IpvsAttr.DestLThresh,
+        ["IPVS_DEST_ATTR_ACTIVE_CONNS"] = IpvsAttr.DestActiveConns, ["IPVS_DEST_ATTR_INACT_CONNS"] = IpvsAttr.DestInactConns,
+        ["IPVS_DEST_ATTR_PERSIST_CONNS"] = IpvsAttr.DestPersistConns, ["IPVS_DEST_ATTR_STATS"] = IpvsAttr.DestStats,
+        ["IPVS_DEST_ATTR_ADDR_FAMILY"] = IpvsAttr.DestAddrFamily, ["IPVS_DEST_ATTR_STATS64"] = IpvsAttr.DestStats64,
+        ["IPVS_DEST_ATTR_TUN_TYPE"] = IpvsAttr.DestTunType, ["IPVS_DEST_ATTR_TUN_PORT"] = IpvsAttr.DestTunPort, ["IPVS_DEST_ATTR_TUN_FLAGS"] = IpvsAttr.DestTunFlags,
+        ["IPVS_DAEMON_ATTR_STATE"] = IpvsAttr.DaemonState, ["IPVS_DAEMON_ATTR_MCAST_IFN"] = IpvsAttr.DaemonMcastIfn,
+        ["IPVS_DAEMON_ATTR_SYNC_ID"] = IpvsAttr.DaemonSyncId, ["IPVS_DAEMON_ATTR_SYNC_MAXLEN"] = IpvsAttr.DaemonSyncMaxLen,
+        ["IPVS_DAEMON_ATTR_MCAST_GROUP"] = IpvsAttr.DaemonMcastGroup, ["IPVS_DAEMON_ATTR_MCAST_GROUP6"] = IpvsAttr.DaemonMcastGroup6,
+        ["IPVS_DAEMON_ATTR_MCAST_PORT"] = IpvsAttr.DaemonMcastPort, ["IPVS_DAEMON_ATTR_MCAST_TTL"] = IpvsAttr.DaemonMcastTtl,
+        ["IPVS_STATS_ATTR_CONNS"] = IpvsAttr.StatsConns, ["IPVS_STATS_ATTR_INPKTS"] = IpvsAttr.StatsInPkts, ["IPVS_STATS_ATTR_OUTPKTS"] = IpvsAttr.StatsOutPkts,
+        ["IPVS_STATS_ATTR_INBYTES"] = IpvsAttr.StatsInBytes, ["IPVS_STATS_ATTR_OUTBYTES"] = IpvsAttr.StatsOutBytes, ["IPVS_STATS_ATTR_CPS"] = IpvsAttr.StatsCps,
+        ["IPVS_STATS_ATTR_INPPS"] = IpvsAttr.StatsInPps, ["IPVS_STATS_ATTR_OUTPPS"] = IpvsAttr.StatsOutPps, ["IPVS_STATS_ATTR_INBPS"] = IpvsAttr.StatsInBps,
+        ["IPVS_STATS_ATTR_OUTBPS"] = IpvsAttr.StatsOutBps, ["IPVS_STATS_ATTR_PAD"] = IpvsAttr.StatsPad,
+        ["IPVS_INFO_ATTR_VERSION"] = IpvsAttr.InfoVersion, ["IPVS_INFO_ATTR_CONN_TAB_SIZE"] = IpvsAttr.InfoConnTabSize,
+        ["IP_VS_SVC_F_PERSISTENT"] = (long)ServiceFlags.Persistent, ["IP_VS_SVC_F_HASHED"] = (long)ServiceFlags.Hashed,
+        ["IP_VS_SVC_F_ONEPACKET"] = (long)ServiceFlags.OnePacket, ["IP_VS_SVC_F_SCHED1"] = (long)ServiceFlags.Sched1,
+        ["IP_VS_SVC_F_SCHED2"] = (long)ServiceFlags.Sched2, ["IP_VS_SVC_F_SCHED3"] = (long)ServiceFlags.Sched3,
+        ["IP_VS_CONN_F_MASQ"] = (long)ForwardMethod.Masq, ["IP_VS_CONN_F_LOCALNODE"] = (long)ForwardMethod.Local,
+        ["IP_VS_CONN_F_TUNNEL"] = (long)ForwardMethod.Tunnel, ["IP_VS_CONN_F_DROUTE"] = (long)ForwardMethod.Route,
+        ["IP_VS_CONN_F_BYPASS"] = (long)ForwardMethod.Bypass,
+        ["IP_VS_CONN_F_TUNNEL_TYPE_IPIP"] = (long)TunnelType.Ipip, ["IP_VS_CONN_F_TUNNEL_TYPE_GUE"] = (long)TunnelType.Gue,
+        ["IP_VS_CONN_F_TUNNEL_TYPE_GRE"] = (long)TunnelType.Gre,
+        ["IP_VS_TUNNEL_ENCAP_FLAG_NOCSUM"] = (long)TunnelFlags.NoChecksum, ["IP_VS_TUNNEL_ENCAP_FLAG_CSUM"] = (long)TunnelFlags.Checksum,
+        ["IP_VS_TUNNEL_ENCAP_FLAG_REMCSUM"] = (long)TunnelFlags.RemoteChecksum,
+        ["IP_VS_STATE_MASTER"] = (long)SyncState.Master, ["IP_VS_STATE_BACKUP"] = (long)SyncState.Backup,
+        ["sizeof(struct ip_vs_flags)"] = 8,
+    };
+
+    [Fact]
+    public void Every_constant_matches_the_kernel_headers()
+    {
+        const string includes = "#include <sys/socket.h>\n#include <sys/time.h>\n#include <linux/if.h>\n#include <linux/netlink.h>\n#include <linux/genetlink.h>\n#include <linux/rtnetlink.h>\n#include <linux/if_addr.h>\n#include <linux/ip_vs.h>\n";
+        var actual = CHeaderCheck.Evaluate(includes, Expected.Keys);
+        var mismatches = Expected.Where(kv => actual[kv.Key] != kv.Value).Select(kv => $"{kv.Key}: C says {actual[kv.Key]}, C# says {kv.Value}").ToList();
+        Assert.True(mismatches.Count == 0, string.Join("\n", mismatches));
+    }
+}
