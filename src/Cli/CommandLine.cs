@@ -15,6 +15,8 @@ public static class CommandLine
         new IpvsListVerb(),
         new IpvsApplyVerb(),
         new IpvsApplyVerb(rules: true),
+        new HealthCheckVerb(),
+        new HealthBenchVerb(),
     ];
 
     public static int Run(string[] args) => Run(args, new VerbContext(Console.Out, Console.Error));
