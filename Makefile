@@ -60,3 +60,9 @@ run: $(IMAGE)
 
 stop:
 	tests/lab/run.sh stop
+
+# VRRP failover times, appliance pair vs keepalived 2.2.7 pair in the same run (docs/benchmarks.md). Root.
+.PHONY: bench-vrrp
+bench-vrrp: $(BIN)
+	tests/tools/install-deps.sh host
+	APPLIANCE_BIN=$(abspath $(BIN)) tests/Appliance.Tests/Vrrp/Bench/failover-bench.sh 5

@@ -17,6 +17,7 @@ public static class CommandLine
         new IpvsApplyVerb(rules: true),
         new HealthCheckVerb(),
         new HealthBenchVerb(),
+        new VrrpRunVerb(),
     ];
 
     public static int Run(string[] args) => Run(args, new VerbContext(Console.Out, Console.Error));

@@ -102,6 +102,15 @@ public sealed class RunVerb : IVerb
                 case StartResult.Unreadable: return Unreadable;
             }
 
+            // VRRP runs its own loop thread (src/Vrrp/VrrpHost); disposing it after the daemon loop ends is the graceful stop.
+            Appliance.Vrrp.VrrpHost? vrrp;
+            try { vrrp = Appliance.Vrrp.VrrpHost.Start(daemon.Config!, log, loop.Clock); }
+            catch (Exception e) when (e is InvalidOperationException or IOException or System.Net.Sockets.SocketException or ArgumentException)
+            {
+                log.Error("vrrp", $"refusing to start: {e.Message}");
+                return Invalid;
+            }
+            using var stopVrrp = vrrp;
             loop.RunAsync(daemon, CancellationToken.None).GetAwaiter().GetResult();
             log.Info(ApplianceDaemon.Component, "stopped");
         }
