@@ -18,6 +18,7 @@ public static class CommandLine
         new HealthCheckVerb(),
         new HealthBenchVerb(),
         new VrrpRunVerb(),
+        new SyncVerb(),
     ];
 
     public static int Run(string[] args) => Run(args, new VerbContext(Console.Out, Console.Error));

@@ -1,0 +1,122 @@
+namespace Appliance.Sync;
+
+/// <summary>
+/// What VRRP asks before it preempts: a returning ex-master with the higher priority must not
+/// take the VIPs back before it holds the connection table (keepalived's known failback loss,
+/// docs/sync.md "Failback"). The VRRP engine keeps its preempt_delay; when that has passed it
+/// asks <see cref="MayPreempt"/> and, on false, stays BACKUP and asks again at its next event.
+/// Never consulted for a takeover because the master is gone (its Master_Down timer): then
+/// there is no table to wait for.
+/// </summary>
+public interface IPreemptionGate
+{
+    /// <summary>True when taking the VIPs now loses no synced connection we could still have waited for.</summary>
+    bool MayPreempt(TimeSpan now, out string reason);
+}
+
+/// <summary>How the catch-up gate judges "the table has arrived".</summary>
+public sealed record CatchUpOptions(TimeSpan SampleInterval, TimeSpan SettleWindow, TimeSpan MinimumWait, TimeSpan MaximumWait,
+    double GrowthTolerance = 0.01, double PeerFraction = 0.99)
+{
+    /// <summary>
+    /// Defaults from the derived refresh period: the master re-sends every connection that has a
+    /// client packet within one refresh period (+ the master thread's flush delay), so a count
+    /// that did not grow over such a window has everything active; an idle flow is re-sent at
+    /// its next packet, which a live one sends within its timeout, hence the maximum.
+    /// </summary>
+    public static CatchUpOptions Derive(IpvsTimeouts timeouts, int refreshPeriodSeconds, TimeSpan? maximumWait = null)
+    {
+        var refresh = refreshPeriodSeconds > 0 ? refreshPeriodSeconds : SyncSysctlDerivation.DerivedRefreshPeriod(timeouts);
+        var window = TimeSpan.FromSeconds(refresh + SyncSysctlDerivation.MasterFlushDelaySeconds);
+        var max = maximumWait ?? TimeSpan.FromSeconds(SyncSysctlDerivation.RelevantTimeout(timeouts) + refresh + SyncSysctlDerivation.MasterFlushDelaySeconds);
+        if (max < window) window = max;
+        return new CatchUpOptions(TimeSpan.FromSeconds(1), window, window, max);
+    }
+}
+
+/// <summary>The gate's answer, with the reason the log and the status verb show.</summary>
+public readonly record struct CatchUpVerdict(bool CaughtUp, string Reason, bool ByMaximumWait = false);
+
+/// <summary>
+/// The pure catch-up predicate: fed the number of SYNC-origin entries in the node's own
+/// connection table (/proc/net/ip_vs_conn_sync) at sample times, and optionally the count the
+/// current master reports (a later serial-link message), it says whether sync has caught up.
+/// Owned by the event loop; every method takes <c>now</c>, nothing reads a clock.
+/// </summary>
+public sealed class SyncCatchUp : IPreemptionGate
+{
+    private readonly CatchUpOptions _options;
+    private readonly List<(TimeSpan At, long Count)> _samples = new();
+    private TimeSpan _started;
+    private long? _peerCount;
+
+    public SyncCatchUp(CatchUpOptions options, TimeSpan now)
+    {
+        if (options.SampleInterval <= TimeSpan.Zero) throw new ArgumentException("catch-up sample interval must be positive");
+        if (options.MaximumWait < options.MinimumWait) throw new ArgumentException("catch-up maximum wait is shorter than its minimum wait");
+        _options = options;
+        _started = now;
+    }
+
+    public CatchUpOptions Options => _options;
+
+    /// <summary>When the next sample should be taken (the shell's timer).</summary>
+    public TimeSpan NextSampleAt => _samples.Count == 0 ? _started : _samples[^1].At + _options.SampleInterval;
+
+    public long? LatestCount => _samples.Count == 0 ? null : _samples[^1].Count;
+
+    /// <summary>Restarts the wait (the node came back up, or its backup daemon was restarted).</summary>
+    public void Restart(TimeSpan now)
+    {
+        _started = now;
+        _samples.Clear();
+        _peerCount = null;
+    }
+
+    /// <summary>One reading of the local table: entries whose origin is SYNC.</summary>
+    public void Observe(TimeSpan now, long syncedEntries)
+    {
+        if (syncedEntries < 0) throw new ArgumentOutOfRangeException(nameof(syncedEntries));
+        if (_samples.Count > 0 && now < _samples[^1].At) return; // a late reading never rewrites history
+        _samples.Add((now, syncedEntries));
+        // Keep one sample older than the window so growth across the full window is known.
+        var horizon = now - _options.SettleWindow;
+        while (_samples.Count > 2 && _samples[1].At <= horizon) _samples.RemoveAt(0);
+    }
+
+    /// <summary>The number of connections the current master says it has.</summary>
+    public void ObservePeerCount(long entries) => _peerCount = entries < 0 ? null : entries;
+
+    public CatchUpVerdict Evaluate(TimeSpan now)
+    {
+        var waited = now - _started;
+        var latest = _samples.Count == 0 ? (long?)null : _samples[^1].Count;
+        if (latest is long have && _peerCount is long peer && have >= (long)Math.Ceiling(peer * _options.PeerFraction))
+            return new(true, $"{have} synced entries, the master reports {peer}");
+        if (waited >= _options.MaximumWait)
+            return new(true, $"maximum wait of {Seconds(_options.MaximumWait)} reached with {latest ?? 0} synced entries", true);
+        if (latest is null)
+            return new(false, $"no reading of the connection table yet (waited {Seconds(waited)})");
+        if (waited < _options.MinimumWait)
+            return new(false, $"{latest} synced entries after {Seconds(waited)}; waiting at least {Seconds(_options.MinimumWait)} (one refresh period)");
+        var horizon = now - _options.SettleWindow;
+        var index = _samples.FindLastIndex(s => s.At <= horizon);
+        if (index < 0)
+            return new(false, $"{latest} synced entries; readings span less than the {Seconds(_options.SettleWindow)} settle window");
+        var baseline = _samples[index];
+        var growth = latest.Value - baseline.Count;
+        var allowed = (long)Math.Floor(baseline.Count * _options.GrowthTolerance);
+        return growth <= allowed
+            ? new(true, $"{latest} synced entries, grew by {growth} in the last {Seconds(_options.SettleWindow)}")
+            : new(false, $"{latest} synced entries, still growing (+{growth} in the last {Seconds(_options.SettleWindow)})");
+    }
+
+    public bool MayPreempt(TimeSpan now, out string reason)
+    {
+        var verdict = Evaluate(now);
+        reason = verdict.Reason;
+        return verdict.CaughtUp;
+    }
+
+    private static string Seconds(TimeSpan t) => $"{t.TotalSeconds:0.#} s";
+}
