@@ -19,6 +19,9 @@ public static class CommandLine
         new HealthBenchVerb(),
         new VrrpRunVerb(),
         new SyncVerb(),
+        new Appliance.PeerLink.PeerLinkVerb(),
+        new Appliance.Arbiter.ArpProbeVerb(),
+        new Appliance.Arbiter.PairRunVerb(),
     ];
 
     public static int Run(string[] args) => Run(args, new VerbContext(Console.Out, Console.Error));

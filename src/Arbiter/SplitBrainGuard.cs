@@ -1,0 +1,214 @@
+using System.Net;
+using Appliance.Core;
+using Appliance.Logging;
+using Appliance.PeerLink;
+using Appliance.Vrrp;
+
+namespace Appliance.Arbiter;
+
+/// <summary>What the guard needs to know about this node's network.</summary>
+public sealed record GuardOptions
+{
+    public required string HeartbeatInterface { get; init; }
+    public required string PublicInterface { get; init; }
+    /// <summary>Our own address on the public NIC (the sender of the probe's ARP requests).</summary>
+    public required IPAddress PublicAddress { get; init; }
+    /// <summary>The peer's own address on the public NIC (what the probe asks for; not a VIP).</summary>
+    public required IPAddress PeerPublicAddress { get; init; }
+    public required uint NodeId { get; init; }
+    public TimeSpan Period { get; init; } = TimeSpan.FromMilliseconds(20);
+    /// <summary>How long a probe result stands before the probe is repeated while the peer is suspect (B7 must notice a peer that dies later).</summary>
+    public TimeSpan ProbeValidity { get; init; } = TimeSpan.FromMilliseconds(300);
+    public ArpProbeTiming ProbeTiming { get; init; } = new();
+}
+
+/// <summary>
+/// The shell around <see cref="SplitBrainArbiter"/>: every <see cref="GuardOptions.Period"/> it
+/// gathers the evidence (VRRP machine, carriers from sysfs, the serial link's snapshot, the ARP
+/// probe), decides, and carries out the verdict through the VRRP service's narrow hooks:
+/// takeover permission, failover (step down), and the serial link's report and commands.
+///
+/// TODO (daemon integration): this runs on its own thread and reads the VRRP machine's state
+/// across threads (two enum/bool reads, racy by at most one period); once src/Daemon's single
+/// event loop hosts VRRP and the peer link, the guard becomes one more timer of that loop.
+/// </summary>
+public sealed class SplitBrainGuard
+{
+    private const string Component = "arbiter";
+    private readonly GuardOptions _options;
+    private readonly VrrpService _vrrp;
+    private readonly PeerLinkEndpoint? _peerLink;
+    private readonly ILog _log;
+    private readonly IClock _clock;
+    private ArpProbe? _probe;
+    private ProbeResult _probeResult = ProbeResult.NotProbed;
+    private TimeSpan _probedAt;
+    private bool? _permitted;
+    private Decision? _last;
+    private bool _releaseNotified;
+    private bool _steppedDown;
+    private volatile LocalStatus _local = LocalStatus.Initial;
+
+    public SplitBrainGuard(GuardOptions options, VrrpService vrrp, PeerLinkEndpoint? peerLink, ILog log, IClock clock)
+    {
+        _options = options;
+        _vrrp = vrrp;
+        _peerLink = peerLink;
+        _log = log;
+        _clock = clock;
+    }
+
+    /// <summary>What the serial link reports about us; read by the peer link's loop.</summary>
+    public LocalStatus LocalStatus => _local;
+
+    public Decision? LastDecision => _last;
+
+    /// <summary>Before the VRRP service starts: no takeover until the arbiter says so.</summary>
+    public void Arm()
+    {
+        _vrrp.SetTakeoverPermitted(false);
+        _permitted = false;
+    }
+
+    public void Run(CancellationToken stop)
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            try { Step(); }
+            catch (Exception e) when (e is IOException or InvalidOperationException)
+            {
+                _log.Error(Component, $"evaluating the split-brain evidence: {e.Message}");
+            }
+            stop.WaitHandle.WaitOne(_options.Period);
+        }
+        _probe?.Dispose();
+    }
+
+    /// <summary>After the VRRP service stopped (VIPs released, priority 0 sent): say STOPPING on the serial link and wait for the acknowledgement, bounded.</summary>
+    public void AnnounceStop(TimeSpan bound)
+    {
+        _local = _local with { Role = NodeRole.Stopping };
+        if (_peerLink is null) return;
+        long acked = _peerLink.Status.Counters.CommandsAcknowledged;
+        _peerLink.Post(now => { _peerLink.Session.Issue(PeerCommand.Stopping, now); _peerLink.SendNow(now); });
+        var until = _clock.Now + bound;
+        while (_clock.Now < until && _peerLink.Status.Counters.CommandsAcknowledged == acked && _peerLink.Status.PeerAlive)
+            Thread.Sleep(5);
+    }
+
+    private void Step()
+    {
+        var now = _clock.Now;
+        var machine = _vrrp.Machines[0];
+        var state = machine.State;
+        var own = state switch { VrrpState.Master => OwnRole.Master, VrrpState.Fault => OwnRole.Fault, _ => OwnRole.Backup };
+        var vrrp = own != OwnRole.Master && machine.TakeoverPending ? VrrpEvidence.AdvertsStale
+            : own == OwnRole.Master ? VrrpEvidence.AdvertsStale : VrrpEvidence.AdvertsFresh;
+        bool hbUp = NetworkInterfaces.Carrier(_options.HeartbeatInterface);
+        bool pubUp = NetworkInterfaces.Carrier(_options.PublicInterface);
+
+        var serial = SerialEvidence.NotConfigured;
+        var report = PeerReport.Unknown;
+        var precedence = Precedence.WeWin;
+        if (_peerLink is not null)
+        {
+            var s = _peerLink.Status;
+            serial = s.Port == PortState.Failed ? SerialEvidence.PortFailed : s.PeerAlive ? SerialEvidence.PeerAlive : SerialEvidence.PeerSilent;
+            if (s.PeerAlive && s.LastMessage is { } m)
+            {
+                report = m.Role switch
+                {
+                    NodeRole.Backup => PeerReport.Backup, NodeRole.Master => PeerReport.Master,
+                    NodeRole.Fault => PeerReport.Fault, NodeRole.Stopping => PeerReport.Stopping, _ => PeerReport.Unknown,
+                };
+                int peerPriority = m.Instances.Count > 0 ? m.Instances.Max(i => i.Priority) : 0;
+                precedence = peerPriority > machine.Priority || (peerPriority == machine.Priority && m.NodeId > _options.NodeId)
+                    ? Precedence.PeerWins : Precedence.WeWin;
+            }
+        }
+
+        // Probe at the first suspicion — the serial peer silent and the heartbeat carrier gone
+        // (or adverts stale) — not only when rule B6 asks: the answer is then ready when VRRP's
+        // Master_Down timer expires, and a power loss costs max(Master_Down, dead time) instead
+        // of that plus the probe's 200 ms.
+        bool suspicion = own != OwnRole.Master && pubUp && serial != SerialEvidence.PeerAlive
+                         && (!hbUp || vrrp == VrrpEvidence.AdvertsStale);
+        if (!suspicion) _probeResult = ProbeResult.NotProbed;
+        else if (_probeResult == ProbeResult.NotProbed || now - _probedAt > _options.ProbeValidity)
+        {
+            _probeResult = Probe();
+            _probedAt = _clock.Now;
+        }
+        var evidence = new Evidence(own, vrrp, hbUp ? Carrier.Up : Carrier.Down, serial, pubUp ? Carrier.Up : Carrier.Down,
+            _probeResult, report, precedence);
+        var d = SplitBrainArbiter.Decide(evidence);
+        if (d.RequestProbe)
+        {
+            _probeResult = Probe();
+            _probedAt = _clock.Now;
+            evidence = evidence with { Probe = _probeResult };
+            d = SplitBrainArbiter.Decide(evidence);
+        }
+
+        if (_last is not { } last || last.Verdict != d.Verdict || last.Rule != d.Rule || last.Alarms != d.Alarms)
+            _log.Write(d.Alarms == Alarm.None ? LogLevel.Info : LogLevel.Warning, Component, $"{d} [{evidence}]");
+        _last = d;
+
+        bool permit = d.Verdict == Verdict.TakeOver;
+        if (permit != _permitted)
+        {
+            _vrrp.SetTakeoverPermitted(permit);
+            _permitted = permit;
+        }
+        if (d.Verdict == Verdict.StepDown && !_steppedDown) { _vrrp.RequestFailover(); _steppedDown = true; }
+        else if (d.Verdict != Verdict.StepDown) _steppedDown = false;
+        if (d.Verdict == Verdict.Release && !_releaseNotified && _peerLink is { } link)
+        {
+            link.Post(t => { link.Session.Issue(PeerCommand.HandoverNow, t); link.SendNow(t); });
+            _releaseNotified = true;
+        }
+        else if (d.Verdict != Verdict.Release) _releaseNotified = false;
+
+        var role = state switch
+        {
+            VrrpState.Master => NodeRole.Master, VrrpState.Backup => NodeRole.Backup, VrrpState.Fault => NodeRole.Fault,
+            _ => _local.Role == NodeRole.Stopping ? NodeRole.Stopping : NodeRole.Initialize,
+        };
+        var flags = (pubUp ? HealthFlags.PublicLinkUp : 0) | (hbUp ? HealthFlags.HeartbeatLinkUp : 0) | (d.FrontPanelFault ? HealthFlags.FrontPanelFault : 0);
+        var instances = _vrrp.Machines.Select(x => new InstanceReport(x.Config.VirtualRouterId,
+            (byte)(x.Config.Family == System.Net.Sockets.AddressFamily.InterNetwork ? 4 : 6),
+            x.State switch { VrrpState.Master => InstanceState.Master, VrrpState.Backup => InstanceState.Backup, VrrpState.Fault => InstanceState.Fault, _ => InstanceState.Initialize },
+            x.Priority)).ToArray();
+        if (_local.Role == NodeRole.Stopping) return;
+        var previous = _local.Role;
+        _local = new LocalStatus(role, new HealthSummary(flags, SyncState.Off, 0, 0), instances);
+        // A role change goes out at once, not at the next interval: the peer's arbiter acts on it.
+        // A master that the VRRP engine itself put into FAULT (tracked public link down, seen by
+        // its own link poll before this guard's next step) hands over like rule M1.
+        if (role != previous && _peerLink is { } l)
+        {
+            if (previous == NodeRole.Master && role == NodeRole.Fault && !_releaseNotified)
+            {
+                _releaseNotified = true;
+                l.Post(t => { l.Session.Issue(PeerCommand.HandoverNow, t); l.SendNow(t); });
+            }
+            else l.Post(t => l.SendNow(t));
+        }
+    }
+
+    private ProbeResult Probe()
+    {
+        try
+        {
+            _probe ??= ArpProbe.Open(_options.PublicInterface);
+            return _probe.Probe(_options.PublicAddress, _options.PeerPublicAddress, _options.ProbeTiming, _clock);
+        }
+        catch (IOException e)
+        {
+            _probe?.Dispose();
+            _probe = null;
+            _log.Warning(Component, $"probing {_options.PeerPublicAddress} on {_options.PublicInterface}: {e.Message}");
+            return ProbeResult.NotProbed;
+        }
+    }
+}

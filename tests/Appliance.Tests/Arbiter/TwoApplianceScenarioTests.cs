@@ -1,0 +1,224 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using Appliance.Takeover;
+using Appliance.Tests.PeerLink;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace Appliance.Tests.Arbiter;
+
+/// <summary>
+/// Two appliance processes (the published binary, `appliance pair run`) in two network
+/// namespaces: heartbeat veth between them, public NICs on a bridge in a third namespace, a socat
+/// pty pair as the null-modem cable. The VIP holders are sampled every 10 ms over rtnetlink in
+/// both namespaces for the whole scenario: there must never be two.
+/// </summary>
+[Trait("Category", "Host")]
+[Collection("pty")]
+public sealed partial class TwoApplianceScenarioTests : IDisposable
+{
+    private const string Vip = "10.214.0.100";
+    private readonly ITestOutputHelper _output;
+    private readonly string _id = Random.Shared.Next(1000, 9999).ToString();
+    private string NsA => $"sb{_id}a";
+    private string NsB => $"sb{_id}b";
+    private string NsL => $"sb{_id}l";
+    private readonly SocatCable _cable = new();
+    private readonly List<(string Name, Process P, ConcurrentQueue<string> Log)> _procs = [];
+
+    public TwoApplianceScenarioTests(ITestOutputHelper output)
+    {
+        _output = output;
+        foreach (var ns in new[] { NsA, NsB, NsL }) Sh($"ip netns add {ns}");
+        Sh($"ip -n {NsA} link add hb0 type veth peer name hb0 netns {NsB}");
+        Sh($"ip -n {NsL} link add br0 type bridge");
+        Sh($"ip -n {NsL} link add lanA type veth peer name pub0 netns {NsA}");
+        Sh($"ip -n {NsL} link add lanB type veth peer name pub0 netns {NsB}");
+        foreach (var l in new[] { "lanA", "lanB" }) Sh($"ip -n {NsL} link set {l} master br0 up");
+        Sh($"ip -n {NsL} link set br0 up");
+        Sh($"ip -n {NsA} addr add 10.214.1.1/24 dev hb0");
+        Sh($"ip -n {NsB} addr add 10.214.1.2/24 dev hb0");
+        Sh($"ip -n {NsA} addr add 10.214.0.1/24 dev pub0");
+        Sh($"ip -n {NsB} addr add 10.214.0.2/24 dev pub0");
+        foreach (var ns in new[] { NsA, NsB })
+            foreach (var l in new[] { "lo", "hb0", "pub0" }) Sh($"ip -n {ns} link set {l} up");
+    }
+
+    public void Dispose()
+    {
+        foreach (var (_, p, _) in _procs)
+            if (!p.HasExited) { p.Kill(); p.WaitForExit(5000); }
+        _cable.Dispose();
+        foreach (var ns in new[] { NsA, NsB, NsL }) Sh($"ip netns del {ns}", check: false);
+    }
+
+    private static string Sh(string cmd, bool check = true)
+    {
+        var parts = cmd.Split(' ', 2);
+        var p = Process.Start(new ProcessStartInfo(parts[0], parts[1]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        var o = p.StandardOutput.ReadToEnd();
+        var e = p.StandardError.ReadToEnd();
+        p.WaitForExit();
+        if (check && p.ExitCode != 0) throw new InvalidOperationException($"{cmd}: exit {p.ExitCode}: {e}");
+        return o;
+    }
+
+    private ConcurrentQueue<string> StartAppliance(string name, string ns, int priority, int nodeId, string own, string peer, string tty, string keyFile)
+    {
+        var args = $"netns exec {ns} {PublishedBinaryTests.Binary()} pair run --interface hb0 --public-interface pub0 --virtual-router-id 51 " +
+                   $"--virtual-ipaddress {Vip}/24 --advert-int 0.1 --peer-appliance --priority {priority} --node-id {nodeId} " +
+                   $"--public-address {own} --peer-public-address {peer} --serial {tty} --key-file {keyFile}";
+        var p = Process.Start(new ProcessStartInfo("ip", args) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        var log = new ConcurrentQueue<string>();
+        p.ErrorDataReceived += (_, e) => { if (e.Data is not null) log.Enqueue(e.Data); };
+        p.OutputDataReceived += (_, e) => { if (e.Data is not null) log.Enqueue(e.Data); };
+        p.BeginErrorReadLine();
+        p.BeginOutputReadLine();
+        _procs.Add((name, p, log));
+        return log;
+    }
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int setns(int fd, int nstype);
+
+    /// <summary>Samples, every 10 ms from one thread, whether each namespace has the VIP configured (two rtnetlink sockets, one per namespace).</summary>
+    private sealed class VipSampler : IDisposable
+    {
+        private readonly Thread _thread;
+        private volatile bool _stop;
+        public long Samples;
+        public long Both;
+        public volatile bool A, B;
+        /// <summary>Set when A loses power: its dead namespace keeps the VIP in its table, on a NIC without carrier, serving nobody.</summary>
+        public volatile bool APoweredOff;
+        public readonly List<string> Overlaps = [];
+        private Exception? _error;
+
+        public VipSampler(string nsA, string nsB)
+        {
+            using var ready = new ManualResetEventSlim();
+            _thread = new Thread(() =>
+            {
+                try
+                {
+                    RtnetlinkAddressClient Open(string ns)
+                    {
+                        using var f = File.OpenHandle($"/var/run/netns/{ns}");
+                        if (setns((int)f.DangerousGetHandle(), 0x40000000) != 0) throw new InvalidOperationException($"setns {ns}: errno {Marshal.GetLastPInvokeError()}");
+                        return new RtnetlinkAddressClient();
+                    }
+                    using var a = Open(nsA);
+                    using var b = Open(nsB);
+                    var vip = IPAddress.Parse(Vip);
+                    var sw = Stopwatch.StartNew();
+                    ready.Set();
+                    while (!_stop)
+                    {
+                        bool ha = a.List(AddressFamily.InterNetwork).Any(x => x.Address.Equals(vip));
+                        bool hb = b.List(AddressFamily.InterNetwork).Any(x => x.Address.Equals(vip));
+                        A = ha; B = hb;
+                        Interlocked.Increment(ref Samples);
+                        if (ha && hb && !APoweredOff) { Interlocked.Increment(ref Both); lock (Overlaps) Overlaps.Add($"{sw.ElapsedMilliseconds} ms"); }
+                        Thread.Sleep(10);
+                    }
+                }
+                catch (Exception e) { _error = e; ready.Set(); }
+            }) { IsBackground = true };
+            _thread.Start();
+            ready.Wait(TimeSpan.FromSeconds(10));
+            if (_error is not null) throw new AggregateException(_error);
+        }
+
+        public void Dispose()
+        {
+            _stop = true;
+            _thread.Join(TimeSpan.FromSeconds(5));
+            if (_error is not null) throw new AggregateException(_error);
+        }
+    }
+
+    private void WaitSamples(VipSampler s, int n)
+    {
+        long target = Interlocked.Read(ref s.Samples) + n;
+        Wait.Until(() => Interlocked.Read(ref s.Samples) >= target, TimeSpan.FromSeconds(30), $"sampler did not take {n} samples");
+    }
+
+    private static bool Logged(ConcurrentQueue<string> log, string text) => log.Any(l => l.Contains(text));
+
+    [Fact]
+    public void Heartbeat_cut_then_serial_cut_never_give_two_masters_and_a_failed_public_link_hands_over()
+    {
+        var key = Path.Combine(_cable.Dir, "key");
+        File.WriteAllText(key, "pair-test-key-0123456789abcdef\n");
+        var logA = StartAppliance("A", NsA, 150, 1, "10.214.0.1", "10.214.0.2", _cable.A, key);
+        var logB = StartAppliance("B", NsB, 100, 2, "10.214.0.2", "10.214.0.1", _cable.B, key);
+        using var sampler = new VipSampler(NsA, NsB);
+        try
+        {
+            Wait.Until(() => sampler.A && !sampler.B && Logged(logB, "rule B2"), TimeSpan.FromSeconds(15), "A did not become the single master");
+
+            // 1. Heartbeat veth cut: B's master-down timer fires, the serial link says A is master: no takeover.
+            Sh($"ip -n {NsA} link set hb0 down");
+            Wait.Until(() => Logged(logB, "heartbeat carrier lost; the arbiter does not permit takeover"), TimeSpan.FromSeconds(5), "B's takeover was not withheld");
+            WaitSamples(sampler, 100);
+            Assert.True(sampler.A && !sampler.B, "after the heartbeat cut A must still be the only holder");
+            Assert.True(Logged(logB, "alarms HeartbeatLinkDown; front-panel fault"), "no alarm on B");
+
+            // 2. Serial cable pulled too: B probes A's public address, A answers: still no takeover.
+            _cable.Stop();
+            Wait.Until(() => Logged(logB, "rule B7"), TimeSpan.FromSeconds(5), "B did not conclude 'links cut, peer answers'");
+            WaitSamples(sampler, 100);
+            Assert.True(sampler.A && !sampler.B, "after both cuts A must still be the only holder");
+
+            // 3. A's public link fails: A releases (FAULT), B's probe goes silent, B takes over.
+            var sw = Stopwatch.StartNew();
+            Sh($"ip -n {NsA} link set pub0 down");
+            Wait.Until(() => sampler.B, TimeSpan.FromSeconds(5), "B did not take over after A's public link failed");
+            var takeover = sw.Elapsed;
+            WaitSamples(sampler, 50);
+            Assert.True(!sampler.A && sampler.B);
+            _output.WriteLine($"samples {sampler.Samples} (every 10 ms), both holding: {sampler.Both}; takeover after A's public link failed: {takeover.TotalMilliseconds:0} ms");
+            // A's VRRP engine or its arbiter (rule M1), whichever sees the carrier first, releases.
+            Assert.True(Logged(logA, "MASTER -> FAULT"), "A did not release (MASTER -> FAULT)");
+            Assert.True(Logged(logB, "rule B8"), "B did not take over by rule B8");
+            Assert.True(sampler.Both == 0, $"two VIP holders at {string.Join(", ", sampler.Overlaps)}");
+        }
+        finally
+        {
+            foreach (var (name, _, log) in _procs) _output.WriteLine($"--- {name}\n{string.Join("\n", log)}");
+        }
+    }
+
+    [Fact]
+    public void Master_power_loss_is_taken_over_without_overlap()
+    {
+        var key = Path.Combine(_cable.Dir, "key");
+        File.WriteAllText(key, "pair-test-key-0123456789abcdef\n");
+        var logA = StartAppliance("A", NsA, 150, 1, "10.214.0.1", "10.214.0.2", _cable.A, key);
+        var logB = StartAppliance("B", NsB, 100, 2, "10.214.0.2", "10.214.0.1", _cable.B, key);
+        using var sampler = new VipSampler(NsA, NsB);
+        try
+        {
+            Wait.Until(() => sampler.A && !sampler.B && Logged(logB, "rule B2"), TimeSpan.FromSeconds(15), "A did not become the single master");
+            WaitSamples(sampler, 20);
+            // Power loss: A's process dies and its links go dark (the VIP stays in A's dead
+            // namespace's table, on NICs without carrier: from then on A no longer counts as a holder).
+            var sw = Stopwatch.StartNew();
+            _procs[0].P.Kill();
+            Sh($"ip -n {NsA} link set pub0 down");
+            Sh($"ip -n {NsA} link set hb0 down");
+            sampler.APoweredOff = true;
+            Wait.Until(() => sampler.B, TimeSpan.FromSeconds(5), "B did not take over after A's power loss");
+            _output.WriteLine($"takeover after power loss: {sw.Elapsed.TotalMilliseconds:0} ms; samples {sampler.Samples}");
+            Assert.True(Logged(logB, "rule B8"), "B did not take over by rule B8");
+            Assert.True(sampler.Both == 0, $"two VIP holders at {string.Join(", ", sampler.Overlaps)}");
+        }
+        finally
+        {
+            foreach (var (name, _, log) in _procs) _output.WriteLine($"--- {name}\n{string.Join("\n", log)}");
+        }
+    }
+}
