@@ -2,6 +2,10 @@ using System.Reflection;
 using Appliance.Config;
 using Appliance.Core;
 using Appliance.Daemon;
+using Appliance.FrontPanel;
+using Appliance.Ipvs;
+using Appliance.Sync;
+using Appliance.Vrrp;
 using Appliance.Logging;
 
 namespace Appliance.Cli;
@@ -93,8 +97,14 @@ public sealed class RunVerb : IVerb
             var version = typeof(RunVerb).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
             log.Info(ApplianceDaemon.Component, $"appliance {version} starting, pid {Environment.ProcessId}; {sinks}");
 
+            // The composition root: every subsystem is built here, once, and owned by this frame.
             var loop = new EventLoop(new MonotonicClock(), log);
-            var daemon = new ApplianceDaemon(options.ConfigPath, ConfigLoader.Load, loop, log, options.Level);
+            // Per-daemon state under /run (IPVS ownership, sync status); two daemons in one box (the lab's two directors) get their own.
+            var runDir = Environment.GetEnvironmentVariable("APPLIANCE_RUN_DIR") ?? "/run/appliance";
+            using var ipvs = new IpvsPart(loop, loop.Clock, log, new IpvsDaemonHook(log, new IpvsOwnershipStore(Path.Combine(runDir, "ipvs-owned"))));
+            var panel = new LedPanel(new SysfsLedDriver(), message => log.Warning("leds", message));
+            var director = new DirectorStatePart(loop, log, SyncShell.ForThisNamespace(), panel);
+            var daemon = new ApplianceDaemon(options.ConfigPath, ConfigLoader.Load, loop, log, options.Level, [ipvs, director]);
             using var signals = new SignalHandling(loop);
             switch (daemon.Start())
             {
@@ -102,9 +112,11 @@ public sealed class RunVerb : IVerb
                 case StartResult.Unreadable: return Unreadable;
             }
 
-            // VRRP runs its own loop thread (src/Vrrp/VrrpHost); disposing it after the daemon loop ends is the graceful stop.
-            Appliance.Vrrp.VrrpHost? vrrp;
-            try { vrrp = Appliance.Vrrp.VrrpHost.Start(daemon.Config!, log, loop.Clock); }
+            // VRRP runs its own loop thread (src/Vrrp/VrrpHost); its state changes are posted into
+            // the daemon loop (sync daemons, LEDs). Disposing it after the daemon loop ends is the
+            // graceful stop (priority 0, VIPs released).
+            VrrpHost? vrrp;
+            try { vrrp = VrrpHost.Start(daemon.Config!, log, loop.Clock, change => loop.Post(new VrrpStateChanged(change))); }
             catch (Exception e) when (e is InvalidOperationException or IOException or System.Net.Sockets.SocketException or ArgumentException)
             {
                 log.Error("vrrp", $"refusing to start: {e.Message}");

@@ -28,15 +28,21 @@ public sealed class VrrpHost : IDisposable
 
     public VrrpService Service { get; }
 
-    /// <summary>Starts VRRP for <paramref name="config"/>; null when it has no vrrp_instance.</summary>
-    public static VrrpHost? Start(ApplianceConfig config, ILog log, IClock clock)
+    /// <summary>
+    /// Starts VRRP for <paramref name="config"/>; null when it has no vrrp_instance.
+    /// <paramref name="stateChanged"/> is told of every state change, on the VRRP thread (see <see cref="VrrpService.StateChanged"/>).
+    /// </summary>
+    public static VrrpHost? Start(ApplianceConfig config, ILog log, IClock clock, Action<VrrpStateChange>? stateChanged = null)
     {
         var instances = VrrpConfigMapping.Instances(config);
         if (instances.Count == 0) return null;
         var table = new RtnetlinkAddressClient();
         try
         {
-            var service = new VrrpService(instances, config.Global.GroupFailover, log, clock, table, c => LocalAddress(table, c));
+            var service = new VrrpService(instances, config.Global.GroupFailover, log, clock, table, c => LocalAddress(table, c))
+            {
+                StateChanged = stateChanged,
+            };
             try
             {
                 service.Start(); // sockets, leftover VIPs: errors surface here, before the daemon reports it runs
