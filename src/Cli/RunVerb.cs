@@ -6,6 +6,7 @@ using Appliance.FrontPanel;
 using Appliance.Ipvs;
 using Appliance.Sync;
 using Appliance.Vrrp;
+using Appliance.Watchdog;
 using Appliance.Logging;
 
 namespace Appliance.Cli;
@@ -104,7 +105,9 @@ public sealed class RunVerb : IVerb
             using var ipvs = new IpvsPart(loop, loop.Clock, log, new IpvsDaemonHook(log, new IpvsOwnershipStore(Path.Combine(runDir, "ipvs-owned"))));
             var panel = new LedPanel(new SysfsLedDriver(), message => log.Warning("leds", message));
             var director = new DirectorStatePart(loop, log, SyncShell.ForThisNamespace(), panel);
-            var daemon = new ApplianceDaemon(options.ConfigPath, ConfigLoader.Load, loop, log, options.Level, [ipvs, director]);
+            var gate = new WatchdogGate();
+            using var watchdog = new WatchdogPart(loop, log, gate);
+            var daemon = new ApplianceDaemon(options.ConfigPath, ConfigLoader.Load, loop, log, options.Level, [ipvs, director, watchdog]);
             using var signals = new SignalHandling(loop);
             switch (daemon.Start())
             {
@@ -115,12 +118,20 @@ public sealed class RunVerb : IVerb
             // VRRP runs its own loop thread (src/Vrrp/VrrpHost); its state changes are posted into
             // the daemon loop (sync daemons, LEDs). Disposing it after the daemon loop ends is the
             // graceful stop (priority 0, VIPs released).
+            var config = daemon.Config!;
+            // The VRRP thread vouches for itself to the watchdog by turning its loop (it wakes every 20 ms to poll links).
+            var vrrpProgress = config.Watchdog.Enabled && config.VrrpInstances.Count > 0
+                ? gate.Register("vrrp", WatchdogPart.ProgressBound(config.Watchdog), loop.Clock.Now)
+                : null;
             VrrpHost? vrrp;
-            try { vrrp = VrrpHost.Start(daemon.Config!, log, loop.Clock, change => loop.Post(new VrrpStateChanged(change))); }
+            try { vrrp = VrrpHost.Start(config, log, loop.Clock, change => loop.Post(new VrrpStateChanged(change)), vrrpProgress is null ? null : vrrpProgress.Progress); }
             catch (Exception e) when (e is InvalidOperationException or IOException or System.Net.Sockets.SocketException or ArgumentException)
             {
-                log.Error("vrrp", $"refusing to start: {e.Message}");
-                return Invalid;
+                // Exiting would only make the supervisor restart into the same missing address or
+                // NIC; staying up keeps the IPVS table and health checks, and the panel shows FAULT.
+                log.Error("vrrp", $"not started, the director stays FAULT until restarted: {e.Message}");
+                loop.Post(new VrrpStateChanged(new VrrpStateChange("vrrp", VrrpState.Initialize, VrrpState.Fault, e.Message)));
+                vrrp = null;
             }
             using var stopVrrp = vrrp;
             loop.RunAsync(daemon, CancellationToken.None).GetAwaiter().GetResult();

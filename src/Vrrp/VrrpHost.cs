@@ -30,9 +30,10 @@ public sealed class VrrpHost : IDisposable
 
     /// <summary>
     /// Starts VRRP for <paramref name="config"/>; null when it has no vrrp_instance.
-    /// <paramref name="stateChanged"/> is told of every state change, on the VRRP thread (see <see cref="VrrpService.StateChanged"/>).
+    /// <paramref name="stateChanged"/> is told of every state change and <paramref name="loopTurn"/> of every
+    /// turn of the loop, both on the VRRP thread (see <see cref="VrrpService.StateChanged"/>, <see cref="VrrpService.LoopTurn"/>).
     /// </summary>
-    public static VrrpHost? Start(ApplianceConfig config, ILog log, IClock clock, Action<VrrpStateChange>? stateChanged = null)
+    public static VrrpHost? Start(ApplianceConfig config, ILog log, IClock clock, Action<VrrpStateChange>? stateChanged = null, Action<TimeSpan>? loopTurn = null)
     {
         var instances = VrrpConfigMapping.Instances(config);
         if (instances.Count == 0) return null;
@@ -42,6 +43,7 @@ public sealed class VrrpHost : IDisposable
             var service = new VrrpService(instances, config.Global.GroupFailover, log, clock, table, c => LocalAddress(table, c))
             {
                 StateChanged = stateChanged,
+                LoopTurn = loopTurn,
             };
             try
             {

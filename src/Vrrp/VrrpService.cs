@@ -102,6 +102,9 @@ public sealed class VrrpService : IDisposable
     /// </summary>
     public Action<VrrpStateChange>? StateChanged { get; init; }
 
+    /// <summary>Called on the VRRP loop thread after every turn of its loop (the watchdog's progress evidence). Set before the loop runs.</summary>
+    public Action<TimeSpan>? LoopTurn { get; init; }
+
     public IReadOnlyList<VrrpMachine> Machines => _members.Select(m => m.Machine).ToArray();
     public VrrpCounters Counters(int member) => _members[member].Counters;
 
@@ -131,6 +134,7 @@ public sealed class VrrpService : IDisposable
         {
             FireDue(_clock.Now);
             while (_inbox.Reader.TryRead(out var item)) Apply(item);
+            LoopTurn?.Invoke(_clock.Now);
             var due = NextDue() - _clock.Now;
             if (due > TimeSpan.Zero)
             {

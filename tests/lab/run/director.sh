@@ -4,6 +4,13 @@
 # 192.0.2.10 and the real servers' gateway 198.51.100.1 statically and its IPVS table is
 # set with ipvsadm (LVS-NAT, wlc, the two real servers of factory.ini); director b stays
 # idle. Both run `appliance run` with their appliance.ini all the same.
+# TODO (to run the real daemon here instead): `appliance run` now starts VRRP, IPVS, health,
+# sync and LEDs from appliance.ini (scenarios/director-pair.sh), but in this setup the boot's
+# daemon starts BEFORE this script gives eth0/eth1 their addresses, so VRRP refuses to start
+# ("interface eth1 has no IPv4 address") and the supervisor ends in FAULT. Needed: the
+# addresses configured before the daemon (an [interfaces] section or an init step), the
+# factory.ini VIPs on eth0 (192.0.2.10, 198.51.100.1) kept, its HTTP_GET url_path /healthz
+# served by lan.sh's real servers, then delete the static block below.
 
 scenario_main() {
   if [ "$LAB_ROLE" = a ]; then n=2 hb=203.0.113.1 peer=203.0.113.2; else n=3 hb=203.0.113.2 peer=203.0.113.1; fi
