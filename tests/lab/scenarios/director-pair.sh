@@ -80,8 +80,18 @@ INI
 # start_director NS: the daemon in NS, its own run directory (IPVS ownership, sync status).
 start_director() {
   mkdir -p "/tmp/run-$1"
-  APPLIANCE_RUN_DIR=/tmp/run-$1 lab_ns "$1" "$BIN" run --config "/tmp/$1.ini" --log-target stderr > "/tmp/$1.log" 2>&1 &
+  # Not through lab_ns: a backgrounded shell function is a subshell, and $! would be its PID.
+  # ip netns exec and env both exec, so $! is the daemon itself.
+  $IP netns exec "$1" env APPLIANCE_RUN_DIR="/tmp/run-$1" "$BIN" run --config "/tmp/$1.ini" --log-target stderr > "/tmp/$1.log" 2>&1 &
   echo $! > "/tmp/appliance-$1.pid"
+}
+
+# stop_http NS: ends NS's httpd (lab_http_server's PID file holds a subshell's PID, not httpd's).
+stop_http() {
+  for p in $($IP netns pids "$1"); do
+    grep -q httpd "/proc/$p/cmdline" 2>/dev/null && kill "$p"
+  done
+  wait_for "! lab_ns dirA timeout 2 wget -q -O - http://198.51.100.11/" 10 "$1's HTTP server still answers"
 }
 
 holders() {
@@ -150,7 +160,7 @@ backup = $num"
   wait_for '[ "$(led $cap)" -gt 0 ] && [ "$(led $num)" = 0 ]' 10 "dirA's LEDs: master($cap)=$(led $cap) backup($num)=$(led $num), expected lit/dark"
 
   # Health: rs1 stops answering -> it leaves both tables (delay_loop 1 x (retry 1 + 1) + slack).
-  kill "$(cat /tmp/httpd-rs1.pid)"
+  stop_http rs1
   wait_for "! in_table dirA 198.51.100.11" 10 "rs1 is still in dirA's table after its HTTP server stopped: $(lab_ns dirA ipvsadm -Ln | tr '\n' '|')"
   wait_for "! in_table dirB 198.51.100.11" 10 "rs1 is still in dirB's (backup) table after its HTTP server stopped"
   in_table dirA 198.51.100.12 || lab_fail "rs2 left dirA's table with rs1"
