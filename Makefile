@@ -66,3 +66,16 @@ stop:
 bench-vrrp: $(BIN)
 	tests/tools/install-deps.sh host
 	APPLIANCE_BIN=$(abspath $(BIN)) tests/Appliance.Tests/Vrrp/Bench/failover-bench.sh 5
+	rm -rf $(OUT) src/bin src/obj tests/Appliance.Tests/bin tests/Appliance.Tests/obj
+
+# IPVS on Debian's real kernel in the QEMU lab (docs/ipvs.md): scenarios, golden capture, benchmark.
+.PHONY: lab-ipvs lab-ipvs-golden bench-ipvs
+lab-ipvs: $(BIN)
+	tests/tools/install-deps.sh build host lab
+	tests/lab/scenarios/ipvs-scenarios.sh
+lab-ipvs-golden:
+	tests/tools/install-deps.sh build lab
+	tests/lab/scenarios/ipvs-golden-capture.sh
+bench-ipvs: $(BIN)
+	tests/tools/install-deps.sh build host lab
+	tests/lab/scenarios/ipvs-bench.sh
