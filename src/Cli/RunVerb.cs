@@ -134,6 +134,8 @@ public sealed class RunVerb : IVerb
                 vrrp = null;
             }
             using var stopVrrp = vrrp;
+            // VRRP runs its own loop thread (src/Vrrp/VrrpHost); disposing it after the daemon loop ends is the graceful stop.
+            using var vrrp = Appliance.Vrrp.VrrpHost.Start(daemon.Config!, log, loop.Clock);
             loop.RunAsync(daemon, CancellationToken.None).GetAwaiter().GetResult();
             log.Info(ApplianceDaemon.Component, "stopped");
         }

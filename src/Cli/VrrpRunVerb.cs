@@ -65,7 +65,11 @@ public sealed class VrrpRunVerb : IVerb
             return CommandLine.UsageError;
         }
 
-        var log = new WriterLog(context.Error);
+        var level = Environment.GetEnvironmentVariable("APPLIANCE_DEBUG") == "1" ? LogLevel.Debug : LogLevel.Info;
+        var (log, _) = Logger.Create(LogTarget.Stderr, level, context.Error, TimeProvider.System);
+        using var logOwner = log;
+        // The v2 password goes on the wire but never into a log line.
+        foreach (var pass in instances.Select(i => i.AuthPass).OfType<string>()) log.AddRedaction(pass);
         using var table = new RtnetlinkAddressClient();
         try
         {
@@ -137,17 +141,5 @@ public sealed class VrrpRunVerb : IVerb
         if (result.Count == 0) throw new FormatException("no instance given (--virtual-router-id, --virtual-ipaddress)");
         if (iface.Length == 0 || pub.Length == 0) throw new FormatException("--interface and --public-interface are required");
         return result.Select(r => r with { Interface = iface, PublicInterface = pub, TrackInterfaces = track.ToArray() }).ToList();
-    }
-
-    /// <summary>Log lines to a writer (stderr), with monotonic milliseconds so host tests can time events.</summary>
-    private sealed class WriterLog(TextWriter writer) : ILog
-    {
-        private readonly Lock _lock = new();
-        public bool IsEnabled(LogLevel level) => level <= LogLevel.Info || Environment.GetEnvironmentVariable("APPLIANCE_DEBUG") == "1";
-        public void Write(LogLevel level, string component, string message)
-        {
-            if (!IsEnabled(level)) return;
-            lock (_lock) { writer.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} {level.ToString().ToLowerInvariant()} {component}: {message}"); writer.Flush(); }
-        }
     }
 }

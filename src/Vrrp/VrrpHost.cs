@@ -10,23 +10,26 @@ namespace Appliance.Vrrp;
 /// <summary>
 /// VRRP inside <c>appliance run</c>: builds the <see cref="VrrpService"/> from the validated configuration
 /// and runs its loop on a dedicated thread (it owns all VRRP state; the daemon talks to it only through
-/// <see cref="Service"/>'s posting methods). <see cref="Dispose"/> stops it gracefully: priority 0,
-/// VIPs released, notify STOP — and waits for that to finish.
+/// the service's posting methods). If VRRP cannot start yet (a NIC missing or without an address at
+/// boot), the error is logged and the start is retried every second: the daemon keeps running and holds
+/// no VIP meanwhile. <see cref="Dispose"/> stops it gracefully — priority 0, VIPs released, notify STOP —
+/// and waits for that to finish.
 /// </summary>
 public sealed class VrrpHost : IDisposable
 {
-    private readonly RtnetlinkAddressClient _table;
+    private static readonly TimeSpan RetryInterval = TimeSpan.FromSeconds(1);
     private readonly CancellationTokenSource _stop = new();
-    private readonly Task _run;
+    private readonly Thread _thread;
+    private volatile VrrpService? _service;
 
-    private VrrpHost(RtnetlinkAddressClient table, VrrpService service)
+    private VrrpHost(IReadOnlyList<VrrpInstanceConfig> instances, bool groupFailover, ILog log, IClock clock)
     {
-        _table = table;
-        Service = service;
-        _run = service.RunAsync(_stop.Token);
+        _thread = new Thread(() => Run(instances, groupFailover, log, clock)) { Name = "vrrp-loop", IsBackground = true };
+        _thread.Start();
     }
 
-    public VrrpService Service { get; }
+    /// <summary>The running service; null until VRRP has started.</summary>
+    public VrrpService? Service => _service;
 
     /// <summary>
     /// Starts VRRP for <paramref name="config"/>; null when it has no vrrp_instance.
@@ -36,30 +39,44 @@ public sealed class VrrpHost : IDisposable
     public static VrrpHost? Start(ApplianceConfig config, ILog log, IClock clock, Action<VrrpStateChange>? stateChanged = null, Action<TimeSpan>? loopTurn = null)
     {
         var instances = VrrpConfigMapping.Instances(config);
-        if (instances.Count == 0) return null;
-        var table = new RtnetlinkAddressClient();
-        try
+        return instances.Count == 0 ? null : new VrrpHost(instances, config.Global.GroupFailover, log, clock);
+    }
+
+    private void Run(IReadOnlyList<VrrpInstanceConfig> instances, bool groupFailover, ILog log, IClock clock)
+    {
+        string? lastError = null;
+        while (!_stop.IsCancellationRequested)
         {
             var service = new VrrpService(instances, config.Global.GroupFailover, log, clock, table, c => LocalAddress(table, c))
             {
                 StateChanged = stateChanged,
                 LoopTurn = loopTurn,
             };
+            var table = new RtnetlinkAddressClient();
+            VrrpService? service = null;
             try
             {
-                service.Start(); // sockets, leftover VIPs: errors surface here, before the daemon reports it runs
+                service = new VrrpService(instances, groupFailover, log, clock, table, c => LocalAddress(table, c));
+                service.Start();
             }
-            catch
+            catch (Exception e) when (e is InvalidOperationException or IOException or SocketException or ArgumentException)
+            {
+                service?.Dispose();
+                table.Dispose();
+                if (e.Message != lastError) log.Error("vrrp", $"cannot start VRRP: {e.Message}; retrying every {RetryInterval.TotalSeconds:0} s, no VIP is held meanwhile");
+                lastError = e.Message;
+                _stop.Token.WaitHandle.WaitOne(RetryInterval);
+                continue;
+            }
+            if (lastError is not null) log.Notice("vrrp", "VRRP started");
+            _service = service;
+            try { service.Run(_stop.Token); }
+            finally
             {
                 service.Dispose();
-                throw;
+                table.Dispose();
             }
-            return new VrrpHost(table, service);
-        }
-        catch
-        {
-            table.Dispose();
-            throw;
+            return;
         }
     }
 
@@ -76,9 +93,7 @@ public sealed class VrrpHost : IDisposable
     public void Dispose()
     {
         _stop.Cancel();
-        _run.GetAwaiter().GetResult();
-        Service.Dispose();
-        _table.Dispose();
+        _thread.Join();
         _stop.Dispose();
     }
 }
