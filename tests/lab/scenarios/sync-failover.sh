@@ -17,12 +17,12 @@ make -C "$repo" -s build >/dev/null
 mkdir -p "$repo/tests/lab/cache/lib" && cp -L /lib/x86_64-linux-gnu/libm.so.6 "$repo/tests/lab/cache/lib/"
 out=$(mktemp)
 LAB_TIMEOUT=${LAB_TIMEOUT:-900} "$repo/tests/lab/scenarios/ipvs-lab.sh" tests/lab/scenarios/sync-failover.guest.sh "$mode" "$count" "$hold" "$timeout" "$idle_ms" | tee "$out"
-results=$(grep '^RESULT' "$out" || true)
+results=$(grep '^RESULT' "$out" | sort -u || true)
 rm -f "$out"
 fail=0
 check() { # pair phase key expectation(all|none)
   local line frac got total
-  line=$(grep "pair=$1 .*phase=$2" <<<"$results") || { echo "sync-failover: no result for $1 $2" >&2; fail=1; return; }
+  line=$(grep -m1 "pair=$1 .*phase=$2" <<<"$results") || { echo "sync-failover: no result for $1 $2" >&2; fail=1; return; }
   frac=$(sed -n "s/.* $3=\([0-9]*\/[0-9]*\) .*/\1/p" <<<"$line"); got=${frac%/*}; total=${frac#*/}
   if [ -z "$got" ] || [ -z "$total" ]; then echo "sync-failover: $1 $2 $3: no figure in '$line'" >&2; fail=1; return; fi
   if [ "$4" = all ] && [ "$got" != "$total" ]; then echo "sync-failover: $1 $2 $3 $frac, expected all to survive" >&2; fail=1; fi
