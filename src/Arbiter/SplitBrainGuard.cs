@@ -127,12 +127,12 @@ public sealed class SplitBrainGuard
             }
         }
 
-        // Probe at the first suspicion — the serial peer silent and the heartbeat carrier gone
-        // (or adverts stale) — not only when rule B6 asks: the answer is then ready when VRRP's
-        // Master_Down timer expires, and a power loss costs max(Master_Down, dead time) instead
-        // of that plus the probe's 200 ms.
-        bool suspicion = own != OwnRole.Master && pubUp && serial != SerialEvidence.PeerAlive
-                         && (!hbUp || vrrp == VrrpEvidence.AdvertsStale);
+        // Probe at the first suspicion — the heartbeat carrier gone or the adverts stale, even
+        // while the serial peer still counts as alive — not only when rule B6 asks: the answer is
+        // then ready when the serial dead time and VRRP's Master_Down expire, and a power loss
+        // costs max(Master_Down, dead time) instead of that plus the probe's 200 ms. (While the
+        // heartbeat link stays cut this repeats 3 ARP requests every 300 ms: negligible.)
+        bool suspicion = own != OwnRole.Master && pubUp && (!hbUp || vrrp == VrrpEvidence.AdvertsStale);
         if (!suspicion) _probeResult = ProbeResult.NotProbed;
         else if (_probeResult == ProbeResult.NotProbed || now - _probedAt > _options.ProbeValidity)
         {
