@@ -123,19 +123,8 @@ public sealed class RunVerb : IVerb
             var vrrpProgress = config.Watchdog.Enabled && config.VrrpInstances.Count > 0
                 ? gate.Register("vrrp", WatchdogPart.ProgressBound(config.Watchdog), loop.Clock.Now)
                 : null;
-            VrrpHost? vrrp;
-            try { vrrp = VrrpHost.Start(config, log, loop.Clock, change => loop.Post(new VrrpStateChanged(change)), vrrpProgress is null ? null : vrrpProgress.Progress); }
-            catch (Exception e) when (e is InvalidOperationException or IOException or System.Net.Sockets.SocketException or ArgumentException)
-            {
-                // Exiting would only make the supervisor restart into the same missing address or
-                // NIC; staying up keeps the IPVS table and health checks, and the panel shows FAULT.
-                log.Error("vrrp", $"not started, the director stays FAULT until restarted: {e.Message}");
-                loop.Post(new VrrpStateChanged(new VrrpStateChange("vrrp", VrrpState.Initialize, VrrpState.Fault, e.Message)));
-                vrrp = null;
-            }
-            using var stopVrrp = vrrp;
-            // VRRP runs its own loop thread (src/Vrrp/VrrpHost); disposing it after the daemon loop ends is the graceful stop.
-            using var vrrp = Appliance.Vrrp.VrrpHost.Start(daemon.Config!, log, loop.Clock);
+            // Started after the daemon's first configuration; a NIC not ready yet is retried inside.
+            using var vrrp = VrrpHost.Start(config, log, loop.Clock, change => loop.Post(new VrrpStateChanged(change)), vrrpProgress is null ? null : vrrpProgress.Progress);
             loop.RunAsync(daemon, CancellationToken.None).GetAwaiter().GetResult();
             log.Info(ApplianceDaemon.Component, "stopped");
         }

@@ -5,11 +5,10 @@
 # set with ipvsadm (LVS-NAT, wlc, the two real servers of factory.ini); director b stays
 # idle. Both run `appliance run` with their appliance.ini all the same.
 # TODO (to run the real daemon here instead): `appliance run` now starts VRRP, IPVS, health,
-# sync and LEDs from appliance.ini (scenarios/director-pair.sh), but in this setup the boot's
-# daemon starts BEFORE this script gives eth0/eth1 their addresses, so VRRP refuses to start
-# ("interface eth1 has no IPv4 address") and the supervisor ends in FAULT. Needed: the
-# addresses configured before the daemon (an [interfaces] section or an init step), the
-# factory.ini VIPs on eth0 (192.0.2.10, 198.51.100.1) kept, its HTTP_GET url_path /healthz
+# sync and LEDs from appliance.ini (scenarios/director-pair.sh). Here the boot's daemon starts
+# BEFORE this script gives eth0/eth1 their addresses; VRRP retries its start every second
+# (VrrpHost) and so should come up once they are set, but this was not tried. Also needed:
+# director b's FAT image edited as today (priority 100), factory.ini's HTTP_GET url_path /healthz
 # served by lan.sh's real servers, then delete the static block below.
 
 scenario_main() {
