@@ -168,6 +168,20 @@ backup = $num"
   [ "$got" = "rs2 " ] || lab_fail "after rs1 failed the client got '$got', expected rs2 only"
   echo "LAB: rs1 removed from both tables; client served by $got"
 
+  # SIGHUP on dirB: a bad file is refused and its table stays; a good one is applied through
+  # the same reconcile path (rs2's weight edited in place, rs1 still out: health state kept).
+  cp /tmp/dirB.ini /tmp/dirB.good
+  sed -i 's/^lb_algo = rr$/lb_algo = rrr/' /tmp/dirB.ini
+  kill -HUP "$(cat /tmp/appliance-dirB.pid)"
+  wait_for "grep -q 'reload rejected' /tmp/dirB.log" 10 "dirB did not reject the bad reload"
+  lab_ns dirB ipvsadm -Ln | grep -q 'TCP  192.0.2.100:80 rr' || lab_fail "dirB's service changed after a rejected reload"
+  in_table dirB 198.51.100.12 || lab_fail "rs2 left dirB's table after a rejected reload"
+  sed '/^\[real_server rs2\]$/a weight = 3' /tmp/dirB.good > /tmp/dirB.ini
+  kill -HUP "$(cat /tmp/appliance-dirB.pid)"
+  wait_for "lab_ns dirB ipvsadm -Ln | grep -q ' 198.51.100.12:80 *Masq *3 '" 10 "dirB's rs2 weight is not 3 after the reload: $(lab_ns dirB ipvsadm -Ln | tr '\n' '|')"
+  in_table dirB 198.51.100.11 && lab_fail "rs1 came back into dirB's table on reload although it is DOWN"
+  echo "LAB: dirB reload: bad file refused with the table kept; rs2 weight 3 applied in place, rs1 still out"
+
   # SIGTERM of the master's daemon: graceful stop (priority 0), dirB takes over at once.
   kill -TERM "$(cat /tmp/appliance-dirA.pid)"
   wait_for '[ "$(holders)" = "dirB " ]' 15 "after SIGTERM of dirA's daemon the holders are '$(holders)', expected dirB alone"
