@@ -61,6 +61,13 @@ run: $(IMAGE)
 stop:
 	tests/lab/run.sh stop
 
+# VRRP failover times, appliance pair vs keepalived 2.2.7 pair in the same run (docs/benchmarks.md). Root.
+.PHONY: bench-vrrp
+bench-vrrp: $(BIN)
+	tests/tools/install-deps.sh host
+	APPLIANCE_BIN=$(abspath $(BIN)) tests/Appliance.Tests/Vrrp/Bench/failover-bench.sh 5
+	rm -rf $(OUT) src/bin src/obj tests/Appliance.Tests/bin tests/Appliance.Tests/obj
+
 # IPVS on Debian's real kernel in the QEMU lab (docs/ipvs.md): scenarios, golden capture, benchmark.
 .PHONY: lab-ipvs lab-ipvs-golden bench-ipvs
 lab-ipvs: $(BIN)
@@ -72,10 +79,3 @@ lab-ipvs-golden:
 bench-ipvs: $(BIN)
 	tests/tools/install-deps.sh build host lab
 	tests/lab/scenarios/ipvs-bench.sh
-
-
-# VRRP failover times, appliance pair vs keepalived 2.2.7 pair in the same run (docs/benchmarks.md). Root.
-.PHONY: bench-vrrp
-bench-vrrp: $(BIN)
-	tests/tools/install-deps.sh host
-	APPLIANCE_BIN=$(abspath $(BIN)) tests/Appliance.Tests/Vrrp/Bench/failover-bench.sh 5

@@ -75,7 +75,7 @@ public sealed class PairRunVerb : IVerb
         using var table = new RtnetlinkAddressClient();
         try
         {
-            using var service = new VrrpService(instances, syncGroup: true, log, clock, table, c => Appliance.Vrrp.VrrpHost.LocalAddress(table, c));
+            using var service = new VrrpService(instances, syncGroup: true, log, clock, table, c => VrrpHost.LocalAddress(table, c));
             var guardOptions = new GuardOptions
             {
                 HeartbeatInterface = instances[0].Interface, PublicInterface = instances[0].PublicInterface,

@@ -2,6 +2,11 @@ using System.Reflection;
 using Appliance.Config;
 using Appliance.Core;
 using Appliance.Daemon;
+using Appliance.FrontPanel;
+using Appliance.Ipvs;
+using Appliance.Sync;
+using Appliance.Vrrp;
+using Appliance.Watchdog;
 using Appliance.Logging;
 
 namespace Appliance.Cli;
@@ -93,8 +98,16 @@ public sealed class RunVerb : IVerb
             var version = typeof(RunVerb).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
             log.Info(ApplianceDaemon.Component, $"appliance {version} starting, pid {Environment.ProcessId}; {sinks}");
 
+            // The composition root: every subsystem is built here, once, and owned by this frame.
             var loop = new EventLoop(new MonotonicClock(), log);
-            var daemon = new ApplianceDaemon(options.ConfigPath, ConfigLoader.Load, loop, log, options.Level);
+            // Per-daemon state under /run (IPVS ownership, sync status); two daemons in one box (the lab's two directors) get their own.
+            var runDir = Environment.GetEnvironmentVariable("APPLIANCE_RUN_DIR") ?? "/run/appliance";
+            using var ipvs = new IpvsPart(loop, loop.Clock, log, new IpvsDaemonHook(log, new IpvsOwnershipStore(Path.Combine(runDir, "ipvs-owned"))));
+            var panel = new LedPanel(new SysfsLedDriver(), message => log.Warning("leds", message));
+            var director = new DirectorStatePart(loop, log, SyncShell.ForThisNamespace(), panel);
+            var gate = new WatchdogGate();
+            using var watchdog = new WatchdogPart(loop, log, gate);
+            var daemon = new ApplianceDaemon(options.ConfigPath, ConfigLoader.Load, loop, log, options.Level, [ipvs, director, watchdog]);
             using var signals = new SignalHandling(loop);
             switch (daemon.Start())
             {
@@ -102,8 +115,16 @@ public sealed class RunVerb : IVerb
                 case StartResult.Unreadable: return Unreadable;
             }
 
-            // VRRP runs its own loop thread (src/Vrrp/VrrpHost); disposing it after the daemon loop ends is the graceful stop.
-            using var vrrp = Appliance.Vrrp.VrrpHost.Start(daemon.Config!, log, loop.Clock);
+            // VRRP runs its own loop thread (src/Vrrp/VrrpHost); its state changes are posted into
+            // the daemon loop (sync daemons, LEDs). Disposing it after the daemon loop ends is the
+            // graceful stop (priority 0, VIPs released).
+            var config = daemon.Config!;
+            // The VRRP thread vouches for itself to the watchdog by turning its loop (it wakes every 20 ms to poll links).
+            var vrrpProgress = config.Watchdog.Enabled && config.VrrpInstances.Count > 0
+                ? gate.Register("vrrp", WatchdogPart.ProgressBound(config.Watchdog), loop.Clock.Now)
+                : null;
+            // Started after the daemon's first configuration; a NIC not ready yet is retried inside.
+            using var vrrp = VrrpHost.Start(config, log, loop.Clock, change => loop.Post(new VrrpStateChanged(change)), vrrpProgress is null ? null : vrrpProgress.Progress);
             loop.RunAsync(daemon, CancellationToken.None).GetAwaiter().GetResult();
             log.Info(ApplianceDaemon.Component, "stopped");
         }

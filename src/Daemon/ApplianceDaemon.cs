@@ -27,6 +27,7 @@ public sealed class ApplianceDaemon : ILoopHandler
     private readonly EventLoop _loop;
     private readonly Logger _log;
     private readonly LogLevel? _levelOverride;
+    private readonly IReadOnlyList<IDaemonPart> _parts;
     private bool _reloadInFlight, _reloadPending;
 
     /// <param name="path">The configuration file (<see cref="ConfigLoader.DefaultPath"/> unless --config).</param>
@@ -34,8 +35,10 @@ public sealed class ApplianceDaemon : ILoopHandler
     /// <param name="loop">The loop this daemon's events run on (it posts reload results back to it).</param>
     /// <param name="log">The daemon's logger; its level follows the configuration unless overridden.</param>
     /// <param name="levelOverride">--log-level; null lets the file's log_level decide.</param>
-    public ApplianceDaemon(string path, Func<string, ConfigLoadResult> load, EventLoop loop, Logger log, LogLevel? levelOverride)
+    /// <param name="parts">Subsystems told of every configuration that becomes current and of every other event.</param>
+    public ApplianceDaemon(string path, Func<string, ConfigLoadResult> load, EventLoop loop, Logger log, LogLevel? levelOverride, IReadOnlyList<IDaemonPart>? parts = null)
     {
+        _parts = parts ?? [];
         _path = path;
         _load = load;
         _loop = loop;
@@ -76,6 +79,7 @@ public sealed class ApplianceDaemon : ILoopHandler
         {
             case StopRequested stop:
                 _log.Notice(Component, $"{stop.Reason}: stopping");
+                foreach (var part in _parts) part.OnStop();
                 _loop.Stop();
                 break;
             case ReloadRequested reload:
@@ -91,6 +95,9 @@ public sealed class ApplianceDaemon : ILoopHandler
                     _reloadPending = false;
                     StartReload();
                 }
+                break;
+            default:
+                foreach (var part in _parts) part.Handle(e, now);
                 break;
         }
     }
@@ -145,6 +152,8 @@ public sealed class ApplianceDaemon : ILoopHandler
             _log.AddRedaction(Encoding.UTF8.GetString(secret.Reveal()));
         announce();
         _log.Minimum = _levelOverride ?? config.Global.LogLevel;
+        var now = _loop.Clock.Now;
+        foreach (var part in _parts) part.OnConfiguration(config, now);
     }
 
     private static IEnumerable<Secret> Secrets(ApplianceConfig c)

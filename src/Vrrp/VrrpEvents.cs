@@ -11,6 +11,9 @@ public enum VrrpState
     Fault,
 }
 
+/// <summary>An instance changed state (what <see cref="VrrpService.StateChanged"/> reports).</summary>
+public sealed record VrrpStateChange(string Instance, VrrpState From, VrrpState To, string Reason);
+
 /// <summary>The timers of RFC 5798 §6.2.</summary>
 public enum VrrpTimer
 {

@@ -18,12 +18,18 @@ namespace Appliance.Vrrp;
 public sealed class VrrpHost : IDisposable
 {
     private static readonly TimeSpan RetryInterval = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan RetrySlice = TimeSpan.FromMilliseconds(100);
     private readonly CancellationTokenSource _stop = new();
     private readonly Thread _thread;
     private volatile VrrpService? _service;
 
-    private VrrpHost(IReadOnlyList<VrrpInstanceConfig> instances, bool groupFailover, ILog log, IClock clock)
+    private readonly Action<VrrpStateChange>? _stateChanged;
+    private readonly Action<TimeSpan>? _loopTurn;
+
+    private VrrpHost(IReadOnlyList<VrrpInstanceConfig> instances, bool groupFailover, ILog log, IClock clock, Action<VrrpStateChange>? stateChanged, Action<TimeSpan>? loopTurn)
     {
+        _stateChanged = stateChanged;
+        _loopTurn = loopTurn;
         _thread = new Thread(() => Run(instances, groupFailover, log, clock)) { Name = "vrrp-loop", IsBackground = true };
         _thread.Start();
     }
@@ -31,11 +37,15 @@ public sealed class VrrpHost : IDisposable
     /// <summary>The running service; null until VRRP has started.</summary>
     public VrrpService? Service => _service;
 
-    /// <summary>Starts VRRP for <paramref name="config"/>; null when it has no vrrp_instance.</summary>
-    public static VrrpHost? Start(ApplianceConfig config, ILog log, IClock clock)
+    /// <summary>
+    /// Starts VRRP for <paramref name="config"/>; null when it has no vrrp_instance.
+    /// <paramref name="stateChanged"/> is told of every state change and <paramref name="loopTurn"/> of every
+    /// turn of the loop, both on the VRRP thread (see <see cref="VrrpService.StateChanged"/>, <see cref="VrrpService.LoopTurn"/>).
+    /// </summary>
+    public static VrrpHost? Start(ApplianceConfig config, ILog log, IClock clock, Action<VrrpStateChange>? stateChanged = null, Action<TimeSpan>? loopTurn = null)
     {
         var instances = VrrpConfigMapping.Instances(config);
-        return instances.Count == 0 ? null : new VrrpHost(instances, config.Global.GroupFailover, log, clock);
+        return instances.Count == 0 ? null : new VrrpHost(instances, config.Global.GroupFailover, log, clock, stateChanged, loopTurn);
     }
 
     private void Run(IReadOnlyList<VrrpInstanceConfig> instances, bool groupFailover, ILog log, IClock clock)
@@ -47,7 +57,11 @@ public sealed class VrrpHost : IDisposable
             VrrpService? service = null;
             try
             {
-                service = new VrrpService(instances, groupFailover, log, clock, table, c => LocalAddress(table, c));
+                service = new VrrpService(instances, groupFailover, log, clock, table, c => LocalAddress(table, c))
+                {
+                    StateChanged = _stateChanged,
+                    LoopTurn = _loopTurn,
+                };
                 service.Start();
             }
             catch (Exception e) when (e is InvalidOperationException or IOException or SocketException or ArgumentException)
@@ -56,7 +70,12 @@ public sealed class VrrpHost : IDisposable
                 table.Dispose();
                 if (e.Message != lastError) log.Error("vrrp", $"cannot start VRRP: {e.Message}; retrying every {RetryInterval.TotalSeconds:0} s, no VIP is held meanwhile");
                 lastError = e.Message;
-                _stop.Token.WaitHandle.WaitOne(RetryInterval);
+                // Waiting to retry is progress too: the watchdog must not reset a box whose NIC is late.
+                for (var waited = TimeSpan.Zero; waited < RetryInterval && !_stop.IsCancellationRequested; waited += RetrySlice)
+                {
+                    _loopTurn?.Invoke(clock.Now);
+                    _stop.Token.WaitHandle.WaitOne(RetrySlice);
+                }
                 continue;
             }
             if (lastError is not null) log.Notice("vrrp", "VRRP started");

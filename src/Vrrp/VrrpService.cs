@@ -96,6 +96,15 @@ public sealed class VrrpService : IDisposable
         return g.Handle(k, e, now).Select(a => (_members.Select((m, i) => (m, i)).First(x => x.m.Machine == g.Members[a.Member]).i, a.Action)).ToList();
     }
 
+    /// <summary>
+    /// Called on the VRRP loop thread after each instance's state change (the daemon posts it into its
+    /// own loop: sync daemons, LEDs). Must not block; set before <see cref="Start"/>.
+    /// </summary>
+    public Action<VrrpStateChange>? StateChanged { get; init; }
+
+    /// <summary>Called on the VRRP loop thread after every turn of its loop (the watchdog's progress evidence). Set before the loop runs.</summary>
+    public Action<TimeSpan>? LoopTurn { get; init; }
+
     public IReadOnlyList<VrrpMachine> Machines => _members.Select(m => m.Machine).ToArray();
     public VrrpCounters Counters(int member) => _members[member].Counters;
 
@@ -125,6 +134,7 @@ public sealed class VrrpService : IDisposable
         {
             FireDue(_clock.Now);
             while (_inbox.Reader.TryRead(out var item)) Apply(item);
+            LoopTurn?.Invoke(_clock.Now);
             var due = NextDue() - _clock.Now;
             if (due > TimeSpan.Zero)
             {
@@ -302,6 +312,7 @@ public sealed class VrrpService : IDisposable
                     case VrrpAction.CancelTimer t: _timers.Remove((i, t.Timer)); break;
                     case VrrpAction.StateChanged s:
                         _log.Notice(Component, $"{c.Name}: {s.From.ToString().ToUpperInvariant()} -> {s.To.ToString().ToUpperInvariant()} ({s.Reason})");
+                        StateChanged?.Invoke(new VrrpStateChange(c.Name, s.From, s.To, s.Reason));
                         break;
                     case VrrpAction.TakeoverWithheld w: _log.Warning(Component, $"{c.Name}: {w.Reason}"); break;
                     case VrrpAction.Notify n:

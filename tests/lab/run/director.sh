@@ -4,6 +4,12 @@
 # 192.0.2.10 and the real servers' gateway 198.51.100.1 statically and its IPVS table is
 # set with ipvsadm (LVS-NAT, wlc, the two real servers of factory.ini); director b stays
 # idle. Both run `appliance run` with their appliance.ini all the same.
+# TODO (to run the real daemon here instead): `appliance run` now starts VRRP, IPVS, health,
+# sync and LEDs from appliance.ini (scenarios/director-pair.sh). Here the boot's daemon starts
+# BEFORE this script gives eth0/eth1 their addresses; VRRP retries its start every second
+# (VrrpHost) and so should come up once they are set, but this was not tried. Also needed:
+# director b's FAT image edited as today (priority 100), factory.ini's HTTP_GET url_path /healthz
+# served by lan.sh's real servers, then delete the static block below.
 
 scenario_main() {
   if [ "$LAB_ROLE" = a ]; then n=2 hb=203.0.113.1 peer=203.0.113.2; else n=3 hb=203.0.113.2 peer=203.0.113.1; fi
