@@ -70,12 +70,16 @@ public sealed class ApplianceIniConfigurationProvider : ConfigurationProvider
     public override IEnumerable<string> GetChildKeys(IEnumerable<string> earlierKeys, string? parentPath)
     {
         _children ??= IndexChildren(Data);
-        var results = new List<string>();
         var (below, top) = _children.Value;
-        if (parentPath is null) results.AddRange(top);
-        else if (below.TryGetValue(parentPath, out var own)) results.AddRange(own);
-        results.AddRange(earlierKeys);
-        results.Sort(ConfigurationKeyComparer.Instance);
+        var own = parentPath is null ? top : below.GetValueOrDefault(parentPath) ?? [];
+        var results = new List<string>(own);
+        // The index lists are already sorted, in the order a sort of the keys in Data's order gives;
+        // only keys of earlier providers need sorting in.
+        if (earlierKeys.Any())
+        {
+            results.AddRange(earlierKeys);
+            results.Sort(ConfigurationKeyComparer.Instance);
+        }
         ChildKeysReturned += results.Count;
         return results;
     }
@@ -102,6 +106,8 @@ public sealed class ApplianceIniConfigurationProvider : ConfigurationProvider
                  at = key.IndexOf(ConfigurationPath.KeyDelimiter, at + 1, StringComparison.Ordinal))
                 Add(key[..at], key, at + 1);
         }
+        top.Sort(ConfigurationKeyComparer.Instance);
+        foreach (var list in index.Values) list.Sort(ConfigurationKeyComparer.Instance);
         return (index, top);
     }
 
