@@ -88,23 +88,30 @@ public sealed class ApplianceIniConfigurationProvider : ConfigurationProvider
     {
         // Case-insensitive like the base class's StartsWith(parentPath, OrdinalIgnoreCase).
         var index = new Dictionary<string, List<string>>(StringComparer.OrdinalIgnoreCase);
+        var parents = index.GetAlternateLookup<ReadOnlySpan<char>>();
+        // One string per distinct segment ("real_server" heads 50,000 keys of a large file), and no
+        // string per parent path looked up: allocation was most of the cost of a large file.
+        var segments = new HashSet<string>(StringComparer.Ordinal);
+        var pool = segments.GetAlternateLookup<ReadOnlySpan<char>>();
         var top = new List<string>(data.Count);
-        static string Segment(string key, int start)
+        string Segment(string key, int start)
         {
             var end = key.IndexOf(ConfigurationPath.KeyDelimiter, start, StringComparison.Ordinal);
-            return end < 0 ? key[start..] : key[start..end];
-        }
-        void Add(string parent, string key, int start)
-        {
-            if (!index.TryGetValue(parent, out var list)) index[parent] = list = [];
-            list.Add(Segment(key, start));
+            var span = end < 0 ? key.AsSpan(start) : key.AsSpan(start, end - start);
+            if (pool.TryGetValue(span, out var known)) return known;
+            var segment = span.ToString();
+            segments.Add(segment);
+            return segment;
         }
         foreach (var key in data.Keys)
         {
             top.Add(Segment(key, 0));
             for (var at = key.IndexOf(ConfigurationPath.KeyDelimiter, StringComparison.Ordinal); at >= 0;
                  at = key.IndexOf(ConfigurationPath.KeyDelimiter, at + 1, StringComparison.Ordinal))
-                Add(key[..at], key, at + 1);
+            {
+                if (!parents.TryGetValue(key.AsSpan(0, at), out var list)) index[key[..at]] = list = [];
+                list.Add(Segment(key, at + 1));
+            }
         }
         top.Sort(ConfigurationKeyComparer.Instance);
         foreach (var list in index.Values) list.Sort(ConfigurationKeyComparer.Instance);
