@@ -52,4 +52,28 @@ internal static class LargeConfig
         }
         return sb.ToString();
     }
+
+    /// <summary>The same configuration in keepalived 2.2.7's syntax, for comparing with <c>keepalived -t</c>.</summary>
+    public static string KeepalivedText(int services, int realsPerService)
+    {
+        var vipCount = (services + 1) / 2;
+        var sb = new StringBuilder("global_defs {\n    router_id director-a\n}\n");
+        for (var first = 0; first < vipCount; first += VipsPerInstance)
+        {
+            var n = first / VipsPerInstance;
+            sb.Append($"vrrp_instance VI_{n + 1} {{\n    state BACKUP\n    interface eth1\n    virtual_router_id {51 + n}\n    priority 150\n    advert_int 1\n    version 3\n    virtual_ipaddress {{\n");
+            for (var v = first; v < Math.Min(vipCount, first + VipsPerInstance); v++)
+                sb.Append($"        {Vip(v)}/16 dev eth0\n");
+            sb.Append("    }\n}\n");
+        }
+        for (var i = 0; i < services; i++)
+        {
+            var port = i % 2 == 0 ? 80 : 443;
+            sb.Append($"virtual_server {Vip(i / 2)} {port} {{\n    lb_algo wlc\n    lb_kind NAT\n    protocol TCP\n    delay_loop 5\n");
+            for (var j = 0; j < realsPerService; j++)
+                sb.Append($"    real_server {RealAddress(i * realsPerService + j)} {port} {{\n        weight 1\n        TCP_CHECK {{\n        }}\n    }}\n");
+            sb.Append("}\n");
+        }
+        return sb.ToString();
+    }
 }
