@@ -48,6 +48,15 @@ internal static class ConfigText
         throw new ArgumentException($"'{fragment}' not in the text");
     }
 
+    /// <summary>The 1-based number of the last line starting with <paramref name="fragment"/>.</summary>
+    public static int LastLineOf(string text, string fragment)
+    {
+        var lines = text.Split('\n');
+        for (var i = lines.Length - 1; i >= 0; i--)
+            if (lines[i].StartsWith(fragment, StringComparison.Ordinal)) return i + 1;
+        throw new ArgumentException($"'{fragment}' not in the text");
+    }
+
     public static ConfigLoadResult Load(string text) => ConfigLoader.Parse(text, "t.ini");
 
     public static ApplianceConfig Valid_(string text)
