@@ -127,6 +127,15 @@ copy_libs() {
   done
 }
 copy_libs "$root" "$root/usr/bin/appliance" "$libcroot"
+# The .NET runtime loads OpenSSL with dlopen (no NEEDED entry) for TLS (SSL_GET checks) and
+# MD5 (HTTP_GET digest). Without it such a check aborts the whole process instead of failing,
+# so the product image ships libssl3.
+sslroot=$("$fetch" libssl3)
+for lib in libssl.so.3 libcrypto.so.3; do
+  mkdir -p "$root/usr/lib/x86_64-linux-gnu"
+  cp -L "$sslroot/usr/lib/x86_64-linux-gnu/$lib" "$root/usr/lib/x86_64-linux-gnu/$lib"
+  copy_libs "$root" "$root/usr/lib/x86_64-linux-gnu/$lib" "$libcroot"
+done
 # The program interpreter the binary names (/lib64/ld-linux-x86-64.so.2).
 mkdir -p "$root/lib/x86_64-linux-gnu"
 cp -L "$libcroot/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2" "$root/lib/x86_64-linux-gnu/"
