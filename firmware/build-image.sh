@@ -134,7 +134,7 @@ sslroot=$("$fetch" libssl3)
 for lib in libssl.so.3 libcrypto.so.3; do
   mkdir -p "$root/usr/lib/x86_64-linux-gnu"
   cp -L "$sslroot/usr/lib/x86_64-linux-gnu/$lib" "$root/usr/lib/x86_64-linux-gnu/$lib"
-  copy_libs "$root" "$root/usr/lib/x86_64-linux-gnu/$lib" "$libcroot"
+  copy_libs "$root" "$root/usr/lib/x86_64-linux-gnu/$lib" "$libcroot" "$sslroot"
 done
 # The program interpreter the binary names (/lib64/ld-linux-x86-64.so.2).
 mkdir -p "$root/lib/x86_64-linux-gnu"
