@@ -175,10 +175,17 @@ public sealed class SplitBrainGuard
             _ => _local.Role == NodeRole.Stopping ? NodeRole.Stopping : NodeRole.Initialize,
         };
         var flags = (pubUp ? HealthFlags.PublicLinkUp : 0) | (hbUp ? HealthFlags.HeartbeatLinkUp : 0) | (d.FrontPanelFault ? HealthFlags.FrontPanelFault : 0);
-        var instances = _vrrp.Machines.Select(x => new InstanceReport(x.Config.VirtualRouterId,
-            (byte)(x.Config.Family == System.Net.Sockets.AddressFamily.InterNetwork ? 4 : 6),
-            x.State switch { VrrpState.Master => InstanceState.Master, VrrpState.Backup => InstanceState.Backup, VrrpState.Fault => InstanceState.Fault, _ => InstanceState.Initialize },
-            x.Priority)).ToArray();
+        // A loop, not Select into the struct: LINQ over value types costs NativeAOT megabytes (docs/benchmarks.md, Binary size).
+        var machines = _vrrp.Machines;
+        var instances = new InstanceReport[machines.Count];
+        for (int i = 0; i < instances.Length; i++)
+        {
+            var x = machines[i];
+            instances[i] = new InstanceReport(x.Config.VirtualRouterId,
+                (byte)(x.Config.Family == System.Net.Sockets.AddressFamily.InterNetwork ? 4 : 6),
+                x.State switch { VrrpState.Master => InstanceState.Master, VrrpState.Backup => InstanceState.Backup, VrrpState.Fault => InstanceState.Fault, _ => InstanceState.Initialize },
+                x.Priority);
+        }
         if (_local.Role == NodeRole.Stopping) return;
         var previous = _local.Role;
         _local = new LocalStatus(role, new HealthSummary(flags, SyncState.Off, 0, 0), instances);

@@ -36,7 +36,7 @@ public static class CommandLine
         foreach (var verb in verbs.OrderByDescending(v => v.Name.Count(c => c == ' ')))
         {
             var words = verb.Name.Split(' ');
-            if (args.Count >= words.Length && words.Select((w, i) => w == args[i]).All(x => x))
+            if (StartsWith(args, words))
                 return verb.Run(args.Skip(words.Length).ToArray(), context);
         }
 
@@ -66,5 +66,13 @@ public static class CommandLine
             context.Out.WriteLine($"  {verb.Name.PadRight(width)}{verb.Summary}");
         context.Out.WriteLine($"  {"help [VERB]".PadRight(width)}this text, or the usage of one verb");
         return 0;
+    }
+
+    private static bool StartsWith(IReadOnlyList<string> args, string[] words)
+    {
+        if (args.Count < words.Length) return false;
+        for (int i = 0; i < words.Length; i++)
+            if (words[i] != args[i]) return false;
+        return true;
     }
 }

@@ -87,8 +87,17 @@ public sealed class HealthCheckVerb : IVerb
         var monitor = new HealthMonitor(new HealthCore((ulong)Environment.ProcessId), clock, new TextLog(context.Error));
         using var stop = new CancellationTokenSource();
         var run = monitor.RunAsync(model, stop.Token);
-        var every = model.VirtualServers.SelectMany(v => v.RealServers).Select(r => r.Check?.DelayLoop ?? TimeSpan.MaxValue)
-            .DefaultIfEmpty(TimeSpan.FromSeconds(1)).Min();
+        // A loop, not Select into TimeSpan: LINQ over value types costs NativeAOT megabytes (docs/benchmarks.md, Binary size).
+        var every = TimeSpan.MaxValue;
+        bool any = false;
+        foreach (var v in model.VirtualServers)
+            foreach (var r in v.RealServers)
+            {
+                any = true;
+                var d = r.Check?.DelayLoop ?? TimeSpan.MaxValue;
+                if (d < every) every = d;
+            }
+        if (!any) every = TimeSpan.FromSeconds(1);
         if (every < TimeSpan.FromSeconds(1) || every == TimeSpan.MaxValue) every = TimeSpan.FromSeconds(1);
         var end = clock.Now + duration;
         HealthReport report;

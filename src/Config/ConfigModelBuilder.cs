@@ -111,13 +111,13 @@ internal sealed class ConfigModelBuilder
                         if (present) continue;
                         present = true;
                         direct = new Sec(type, null, line);
-                        foreach (var (entry, at) in child.GetChildren().Where(e => e.Value is not null).Select(e => (e, LineOf(e.Path))).OrderBy(e => e.Item2))
+                        foreach (var (entry, at) in InFileOrder(child))
                             AddValue(direct, entry.Key.ToLowerInvariant(), entry.Value!, at);
                         continue;
                     }
                     var sec = new Sec(type, child.Key, line);
                     // Configuration lists keys alphabetically; file order makes "already set at" point backwards.
-                    foreach (var (entry, at) in child.GetChildren().Where(e => e.Value is not null).Select(e => (e, LineOf(e.Path))).OrderBy(e => e.Item2))
+                    foreach (var (entry, at) in InFileOrder(child))
                         AddValue(sec, entry.Key.ToLowerInvariant(), entry.Value!, at);
                     list.Add(sec);
                 }
@@ -175,7 +175,10 @@ internal sealed class ConfigModelBuilder
     private static string UnknownKeyMessage(Sec sec, string key)
     {
         var known = Schema.KeysOf(sec.Type);
-        var hint = Suggest.Closest(key, known.Concat(Schema.Aliases.Where(a => known.Contains(a.Key)).Select(a => a.Alias)));
+        var candidates = new List<string>(known);
+        foreach (var a in Schema.Aliases)
+            if (known.Contains(a.Key)) candidates.Add(a.Alias);
+        var hint = Suggest.Closest(key, candidates);
         if (hint is not null) return $"unknown key '{key}' in {sec.Header}; did you mean '{hint}'?";
         var elsewhere = Schema.AllTypes.Where(t => t != sec.Type && Schema.KeysOf(t).Contains(key)).Select(t => $"[{t}]").ToList();
         if (elsewhere.Count > 0) return $"unknown key '{key}' in {sec.Header}; it belongs in {string.Join(" or ", elsewhere)}";
@@ -276,7 +279,8 @@ internal sealed class ConfigModelBuilder
         if (text is null) return fallback;
         foreach (var (name, value) in choices)
             if (string.Equals(name, text, StringComparison.OrdinalIgnoreCase)) return value;
-        var names = choices.Select(c => c.Name).ToArray();
+        var names = new string[choices.Length];
+        for (int i = 0; i < names.Length; i++) names[i] = choices[i].Name;
         var hint = Suggest.Closest(text, names);
         Error(KeyLine(s, key), $"{key}: '{text}' is not one of {string.Join(", ", names)}" + (hint is null ? "" : $"; did you mean '{hint}'?"));
         return fallback;
@@ -322,7 +326,8 @@ internal sealed class ConfigModelBuilder
 
         var globalSec = Single(Schema.Global);
         var global = BuildGlobal(globalSec);
-        var instances = Of(Schema.VrrpInstance).Select(s => (Sec: s, Model: BuildInstance(s, global))).ToList();
+        var instances = new List<(Sec Sec, VrrpInstance Model)>();
+        foreach (var s in Of(Schema.VrrpInstance)) instances.Add((s, BuildInstance(s, global)));
         if (instances.Count == 0 && !sections.ContainsKey(Schema.VrrpInstance))
             Error(1, "no [vrrp_instance NAME] section: the director needs at least one VRRP instance holding its virtual addresses");
 
@@ -357,8 +362,8 @@ internal sealed class ConfigModelBuilder
 
         return new ApplianceConfig(
             _file, global,
-            new ValueList<VrrpInstance>(instances.Select(i => i.Model)),
-            new ValueList<VirtualServer>(servers.Select(s => s.Model)),
+            new ValueList<VrrpInstance>(Models(instances)),
+            new ValueList<VirtualServer>(Models(servers)),
             ipvs, sync, serial, watchdog, leds, console);
     }
 
@@ -741,7 +746,7 @@ internal sealed class ConfigModelBuilder
 
         var model = new VirtualServer(s.Name!, family, protocol, isMark ? null : address, port, isMark ? mark : 0, scheduler, flags,
             persistence, granularity, ops, quorum, hysteresis, quorumUp, quorumDown, sorry, alpha, omega,
-            new ValueList<RealServer>(reals.Select(r => r.Item2)));
+            new ValueList<RealServer>(Models(reals)));
         return (model, reals);
     }
 
@@ -813,6 +818,44 @@ internal sealed class ConfigModelBuilder
 
     private static string KindName(HealthCheckKind k) => k.Name();
 
+    private static string KindNames(HealthCheckKind[] kinds)
+    {
+        var names = new string[kinds.Length];
+        for (int i = 0; i < names.Length; i++) names[i] = KindName(kinds[i]);
+        return string.Join(", ", names);
+    }
+
+    // Plain loops below, not LINQ over tuples or enums: every Select over a value type multiplies
+    // NativeAOT's generic instantiations (.NET 9 Iterator<T>.Select) into megabytes (docs/benchmarks.md, Binary size).
+    private static List<TModel> Models<TModel>(List<(Sec Sec, TModel Model)> built)
+    {
+        var result = new List<TModel>(built.Count);
+        foreach (var b in built) result.Add(b.Model);
+        return result;
+    }
+
+    private static List<TModel> Models<TModel>(List<(Sec Sec, TModel Model, List<(Sec Sec, RealServer Model)> Reals)> built)
+    {
+        var result = new List<TModel>(built.Count);
+        foreach (var b in built) result.Add(b.Model);
+        return result;
+    }
+
+    // The keys of a section in file order (Configuration lists them alphabetically); equal lines keep their order.
+    private List<(IConfigurationSection Entry, int Line)> InFileOrder(IConfigurationSection section)
+    {
+        var result = new List<(IConfigurationSection Entry, int Line)>();
+        foreach (var e in section.GetChildren())
+        {
+            if (e.Value is null) continue;
+            var item = (e, LineOf(e.Path));
+            int at = result.Count;
+            while (at > 0 && result[at - 1].Line > item.Item2) at--;
+            result.Insert(at, item);
+        }
+        return result;
+    }
+
     private HealthCheck BuildCheck(Sec s, bool applicabilityKnown)
     {
         var before = _errors.Count;
@@ -830,7 +873,7 @@ internal sealed class ConfigModelBuilder
                 if (kind == HealthCheckKind.None)
                     Error(line, $"{key} has no effect: {(s.Type == Schema.RealServer ? $"[real_server {s.Name}]" : s.Header)} has check = none (set check = TCP_CHECK, HTTP_GET, ...)");
                 else if (used is not null && !used.Contains(kind))
-                    Error(line, $"{key} does not apply to check = {KindName(kind)}{(s.Type == Schema.RealServer ? $" of [real_server {s.Name}]" : "")}; it is used by {string.Join(", ", used.Select(KindName))}");
+                    Error(line, $"{key} does not apply to check = {KindName(kind)}{(s.Type == Schema.RealServer ? $" of [real_server {s.Name}]" : "")}; it is used by {KindNames(used)}");
             }
         }
         var delayLoop = Duration(s, "delay_loop", Second, Milli, TimeSpan.FromMilliseconds(100), TimeSpan.FromDays(1), TimeSpan.FromSeconds(60));

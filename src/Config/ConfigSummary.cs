@@ -109,11 +109,15 @@ internal static class ConfigSummary
 
     private static string Opt(int? v) => v?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "derived";
 
-    private static string FlagNames(SchedulerFlags f) => string.Join(",", new[]
+    private static string FlagNames(SchedulerFlags f)
     {
-        (SchedulerFlags.ShFallback, "sh-fallback"), (SchedulerFlags.ShPort, "sh-port"),
-        (SchedulerFlags.MhFallback, "mh-fallback"), (SchedulerFlags.MhPort, "mh-port"),
-    }.Where(x => f.HasFlag(x.Item1)).Select(x => x.Item2));
+        var names = new List<string>(4);
+        if (f.HasFlag(SchedulerFlags.ShFallback)) names.Add("sh-fallback");
+        if (f.HasFlag(SchedulerFlags.ShPort)) names.Add("sh-port");
+        if (f.HasFlag(SchedulerFlags.MhFallback)) names.Add("mh-fallback");
+        if (f.HasFlag(SchedulerFlags.MhPort)) names.Add("mh-port");
+        return string.Join(",", names);
+    }
 
     private static string Forwarding(RealServer rs) => rs.Forwarding switch
     {

@@ -72,7 +72,7 @@ public static class HealthConfigMapping
                 ? new HttpCheckSettings
                 {
                     Path = c.UrlPath,
-                    StatusCodes = c.StatusCodes.Select(r => new StatusRange(r.First, r.Last)).ToList(),
+                    StatusCodes = StatusRanges(c.StatusCodes),
                     Host = c.VirtualHost,
                     Digest = c.Digest,
                     Expect = c.BodyContains,
@@ -106,5 +106,13 @@ public static class HealthConfigMapping
         if (any) words.Add(current.ToString());
         if (words.Count == 0) throw new ArgumentException("splitting a command line: it is empty");
         return words;
+    }
+
+    // A loop, not Select into the struct: LINQ over value types costs NativeAOT megabytes (docs/benchmarks.md, Binary size).
+    private static List<StatusRange> StatusRanges(IReadOnlyList<Config.StatusCodeRange> codes)
+    {
+        var result = new List<StatusRange>(codes.Count);
+        foreach (var r in codes) result.Add(new StatusRange(r.First, r.Last));
+        return result;
     }
 }

@@ -235,9 +235,15 @@ public sealed class HealthMonitor
                 try
                 {
                     Apply(_core.Load(l.Model, _clock.Now));
-                    var live = new HashSet<RealServerKey>(_core.Snapshot().Select(s => s.Key));
-                    foreach (var gone in _checkers.Keys.Where(k => !live.Contains(k)).ToList()) _checkers.Remove(gone);
-                    foreach (var gone in _due.Keys.Where(k => !live.Contains(k)).ToList()) _due.Remove(gone);
+                    // Loops, not LINQ over the struct key: LINQ over value types costs NativeAOT megabytes (docs/benchmarks.md, Binary size).
+                    var live = new HashSet<RealServerKey>();
+                    foreach (var s in _core.Snapshot()) live.Add(s.Key);
+                    var gone = new List<RealServerKey>();
+                    foreach (var k in _checkers.Keys) if (!live.Contains(k)) gone.Add(k);
+                    foreach (var k in gone) _checkers.Remove(k);
+                    gone.Clear();
+                    foreach (var k in _due.Keys) if (!live.Contains(k)) gone.Add(k);
+                    foreach (var k in gone) _due.Remove(k);
                     _log.Info("health", $"reloaded: {_core.Count} real servers");
                 }
                 catch (ArgumentException e)

@@ -45,7 +45,8 @@ public static class HealthReportFormatter
         }
         var up = report.Servers.Count(s => s.Up);
         sb.Append($"{report.Servers.Count} real servers: {up} up, {report.Servers.Count - up} down");
-        var lost = report.Table.Services.Where(s => !s.QuorumUp).Select(s => s.Key.ToString()).ToList();
+        var lost = new List<string>();
+        foreach (var s in report.Table.Services) if (!s.QuorumUp) lost.Add(s.Key.ToString());
         if (lost.Count > 0) sb.Append($"; quorum lost: {string.Join(", ", lost)}");
         sb.Append('\n');
         return sb.ToString();

@@ -205,7 +205,9 @@ public sealed class IpvsClient : IDisposable
                 destinations[start + i] = [.. ListDestinations(key)];
             }
         }
-        return new KernelTable(services.Select((s, i) => (s, (IReadOnlyList<DestinationEntry>)destinations[i])).ToList());
+        var table = new List<(ServiceEntry Service, IReadOnlyList<DestinationEntry> Destinations)>(services.Count);
+        for (int i = 0; i < services.Count; i++) table.Add((services[i], destinations[i]));
+        return new KernelTable(table);
     }
 
     /// <summary>

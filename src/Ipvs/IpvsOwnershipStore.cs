@@ -49,7 +49,10 @@ public sealed class IpvsOwnershipStore
         var dir = System.IO.Path.GetDirectoryName(Path);
         if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
         var temp = Path + ".tmp";
-        File.WriteAllLines(temp, ["# services the appliance programmed (IPVS reconciler ownership); do not edit", .. keys.Select(k => k.ToString()).Order(StringComparer.Ordinal)]);
+        var lines = new List<string>();
+        foreach (var k in keys) lines.Add(k.ToString());
+        lines.Sort(StringComparer.Ordinal);
+        File.WriteAllLines(temp, ["# services the appliance programmed (IPVS reconciler ownership); do not edit", .. lines]);
         File.Move(temp, Path, overwrite: true);
     }
 

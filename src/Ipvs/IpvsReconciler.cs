@@ -66,7 +66,8 @@ public static class IpvsReconciler
 
             var have = new Dictionary<(System.Net.IPAddress, ushort), IpvsDestination>();
             foreach (var d in existing.Destinations) have[d.Destination.Key] = d.Destination;
-            var want = vs.Destinations.Select(d => d.Key).ToHashSet();
+            var want = new HashSet<(System.Net.IPAddress, ushort)>();
+            foreach (var d in vs.Destinations) want.Add(d.Key);
             foreach (var d in existing.Destinations)
                 if (!want.Contains(d.Destination.Key))
                     changes.Add(new IpvsChange(IpvsChangeKind.DeleteDestination, vs.Service, d.Destination));
@@ -138,6 +139,8 @@ public static class IpvsReconciler
                     break;
             }
         }
-        return new KernelTable(services.Select(k => (settings[k], (IReadOnlyList<DestinationEntry>)dests[k])).ToList());
+        var table = new List<(ServiceEntry Service, IReadOnlyList<DestinationEntry> Destinations)>(services.Count);
+        foreach (var k in services) table.Add((settings[k], dests[k]));
+        return new KernelTable(table);
     }
 }

@@ -42,7 +42,9 @@ public static class IpvsRules
             }
             if (problem is not null) errors.Add($"{fileName}:{lineNo}: {problem}");
         }
-        return new DesiredTable(services.Select(s => new VirtualServer(s, dests[s.Key])).ToList());
+        var table = new List<VirtualServer>(services.Count);
+        foreach (var s in services) table.Add(new VirtualServer(s, dests[s.Key]));
+        return new DesiredTable(table);
     }
 
     private static string? TryKey(string option, string value, bool v6, out ServiceKey key)

@@ -103,7 +103,7 @@ public sealed class SyncShell(IpvsSysctls sysctls, ConnSyncReader table, Func<Sy
         {
             var c = table.Read();
             sb.AppendLine($"connection table: {c.Total} entries, {c.Synced} synced (SYNC), {c.Local} local (LOCAL)" +
-                (c.ByState.Count > 0 ? "; " + string.Join(", ", c.ByState.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key} {kv.Value}")) : "") +
+                (c.ByState.Count > 0 ? "; " + StateCounts(c.ByState) : "") +
                 (c.Malformed > 0 ? $"; {c.Malformed} malformed lines" : ""));
         }
         catch (IOException e) { problems.Add(e.Message); sb.AppendLine("connection table: unreadable"); }
@@ -145,5 +145,15 @@ public sealed class SyncShell(IpvsSysctls sysctls, ConnSyncReader table, Func<Sy
         if (stateFile is null || !File.Exists(stateFile)) return null;
         try { return File.ReadAllText(stateFile).Trim(); }
         catch (IOException) { return null; }
+    }
+
+    // A loop, not OrderBy/Select over KeyValuePair: LINQ over value types costs NativeAOT megabytes (docs/benchmarks.md, Binary size).
+    private static string StateCounts(IReadOnlyDictionary<string, long> byState)
+    {
+        var states = new List<string>(byState.Keys);
+        states.Sort(StringComparer.Ordinal);
+        var parts = new string[states.Count];
+        for (int i = 0; i < parts.Length; i++) parts[i] = $"{states[i]} {byState[states[i]]}";
+        return string.Join(", ", parts);
     }
 }

@@ -28,7 +28,9 @@ public sealed class VipManager
     public IReadOnlyList<VirtualAddress> RemoveLeftovers(int ifindex, IEnumerable<VirtualAddress> configured)
     {
         var wanted = configured.ToList();
-        var present = _table.List(AddressFamily.Unspecified).Where(a => a.InterfaceIndex == ifindex).ToList();
+        var present = new List<RouteAddress.InterfaceAddress>();
+        foreach (var a in _table.List(AddressFamily.Unspecified))
+            if (a.InterfaceIndex == ifindex) present.Add(a);
         var removed = new List<VirtualAddress>();
         foreach (var vip in wanted)
         {

@@ -31,7 +31,7 @@ public static class VrrpConfigMapping
                 Preempt = v.Preempt,
                 PreemptDelayCentiseconds = (int)Math.Round(v.PreemptDelay.TotalMilliseconds / 10),
                 Accept = v.AcceptMode,
-                VirtualAddresses = v.VirtualAddresses.Select(a => new VirtualAddress(a.Address, a.PrefixLength)).ToArray(),
+                VirtualAddresses = Addresses(v.VirtualAddresses),
                 AuthType = v.Authentication is null ? VrrpAuthType.None : VrrpAuthType.SimpleText,
                 AuthPass = v.Authentication is null ? null : Encoding.UTF8.GetString(v.Authentication.Password.Reveal()),
                 PeerIsAppliance = peerIsAppliance ?? config.Global.PeerIsAppliance,
@@ -50,6 +50,14 @@ public static class VrrpConfigMapping
                 GarpMasterRefreshRepeat = v.Garp.MasterRefreshRepeat,
             });
         }
+        return result;
+    }
+
+    // A loop, not Select into the struct: LINQ over value types costs NativeAOT megabytes (docs/benchmarks.md, Binary size).
+    private static VirtualAddress[] Addresses(IReadOnlyList<Config.VirtualAddress> configured)
+    {
+        var result = new VirtualAddress[configured.Count];
+        for (int i = 0; i < result.Length; i++) result[i] = new VirtualAddress(configured[i].Address, configured[i].PrefixLength);
         return result;
     }
 }

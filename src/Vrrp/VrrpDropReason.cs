@@ -56,7 +56,9 @@ public sealed class VrrpCounters
 
     public override string ToString()
     {
-        var drops = Enum.GetValues<VrrpDropReason>().Where(r => r != VrrpDropReason.None && this[r] != 0).Select(r => $"{r}={this[r]}");
+        var drops = new List<string>();
+        foreach (var r in Enum.GetValues<VrrpDropReason>())
+            if (r != VrrpDropReason.None && this[r] != 0) drops.Add($"{r}={this[r]}");
         return $"received={Received} accepted={Accepted} sent={Sent} send_errors={SendErrors} dropped={TotalDropped} [{string.Join(' ', drops)}]";
     }
 }

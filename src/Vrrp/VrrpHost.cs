@@ -94,9 +94,9 @@ public sealed class VrrpHost : IDisposable
     public static IPAddress LocalAddress(IAddressTable table, VrrpInstanceConfig c)
     {
         int index = NetworkInterfaces.Index(c.Interface);
-        var found = table.List(c.Family).Where(a => a.InterfaceIndex == index)
-            .Select(a => a.Address)
-            .FirstOrDefault(a => c.Family == AddressFamily.InterNetwork || a.IsIPv6LinkLocal);
+        IPAddress? found = null;
+        foreach (var a in table.List(c.Family))
+            if (a.InterfaceIndex == index && (c.Family == AddressFamily.InterNetwork || a.Address.IsIPv6LinkLocal)) { found = a.Address; break; }
         return found ?? throw new InvalidOperationException($"{c.Name}: interface {c.Interface} has no {(c.Family == AddressFamily.InterNetwork ? "IPv4" : "IPv6 link-local")} address to send adverts from");
     }
 

@@ -74,8 +74,26 @@ public sealed class VrrpService : IDisposable
             PublicIndex = NetworkInterfaces.Index(c.PublicInterface),
         }).ToArray();
         // group_failover (default yes): one sync group of every instance; otherwise a group per instance.
-        var groups = syncGroup ? [Enumerable.Range(0, _members.Length).ToArray()] : Enumerable.Range(0, _members.Length).Select(i => new[] { i }).ToArray();
-        _groups = groups.Select((g, n) => new VrrpSyncGroup(syncGroup ? "director" : instances[n].Name, g.Select(i => _members[i].Machine))).ToArray();
+        // Plain loops, not LINQ over int: LINQ over value types costs NativeAOT megabytes (docs/benchmarks.md, Binary size).
+        int[][] groups;
+        if (syncGroup)
+        {
+            var all = new int[_members.Length];
+            for (int i = 0; i < all.Length; i++) all[i] = i;
+            groups = [all];
+        }
+        else
+        {
+            groups = new int[_members.Length][];
+            for (int i = 0; i < groups.Length; i++) groups[i] = [i];
+        }
+        _groups = new VrrpSyncGroup[groups.Length];
+        for (int n = 0; n < groups.Length; n++)
+        {
+            var machines = new VrrpMachine[groups[n].Length];
+            for (int k = 0; k < machines.Length; k++) machines[k] = _members[groups[n][k]].Machine;
+            _groups[n] = new VrrpSyncGroup(syncGroup ? "director" : instances[n].Name, machines);
+        }
         _place = new (int, int)[_members.Length];
         for (int g = 0; g < groups.Length; g++)
             for (int k = 0; k < groups[g].Length; k++) _place[groups[g][k]] = (g, k);
@@ -84,8 +102,7 @@ public sealed class VrrpService : IDisposable
     private List<(int Member, VrrpAction Action)> HandleAll(VrrpEvent e, TimeSpan now)
     {
         var result = new List<(int, VrrpAction)>();
-        foreach (var g in _groups)
-            result.AddRange(g.HandleAll(e, now).Select(a => (_members.Select((m, i) => (m, i)).First(x => x.m.Machine == g.Members[a.Member]).i, a.Action)));
+        foreach (var g in _groups) AddMapped(result, g, g.HandleAll(e, now));
         return result;
     }
 
@@ -93,7 +110,22 @@ public sealed class VrrpService : IDisposable
     {
         var (gi, k) = _place[member];
         var g = _groups[gi];
-        return g.Handle(k, e, now).Select(a => (_members.Select((m, i) => (m, i)).First(x => x.m.Machine == g.Members[a.Member]).i, a.Action)).ToList();
+        var result = new List<(int Member, VrrpAction Action)>();
+        AddMapped(result, g, g.Handle(k, e, now));
+        return result;
+    }
+
+    // Group member index -> service member index.
+    private void AddMapped(List<(int Member, VrrpAction Action)> result, VrrpSyncGroup g, IReadOnlyList<(int Member, VrrpAction Action)> actions)
+    {
+        foreach (var a in actions) result.Add((IndexOf(g.Members[a.Member]), a.Action));
+    }
+
+    private int IndexOf(VrrpMachine machine)
+    {
+        for (int i = 0; i < _members.Length; i++)
+            if (_members[i].Machine == machine) return i;
+        throw new InvalidOperationException($"VRRP machine {machine.Config.Name} is not a member of this service");
     }
 
     /// <summary>
@@ -153,8 +185,9 @@ public sealed class VrrpService : IDisposable
     {
         if (_started) return;
         _started = true;
-        foreach (var (m, i) in _members.Select((m, i) => (m, i)))
+        for (int i = 0; i < _members.Length; i++)
         {
+            var m = _members[i];
             var c = m.Machine.Config;
             _log.Info(Component, $"instance {c}");
             var removed = new VipManager(_addresses).RemoveLeftovers(m.PublicIndex, c.VirtualAddresses);
@@ -182,7 +215,7 @@ public sealed class VrrpService : IDisposable
     {
         while (_inbox.Reader.TryRead(out _)) { }
         Execute(HandleAll(new VrrpEvent.Shutdown(), _clock.Now));
-        foreach (var (m, i) in _members.Select((m, i) => (m, i)))
+        foreach (var m in _members)
             _log.Info(Component, $"{m.Machine.Config.Name}: stopped; {m.Counters}");
     }
 
@@ -207,7 +240,9 @@ public sealed class VrrpService : IDisposable
         bool ok = p.Source is null
             ? VrrpPacket.TryReadIPv4(p.Bytes.Span, out received, out reason)
             : VrrpPacket.TryReadIPv6(p.Bytes.Span, p.Source, p.Destination ?? VrrpAdvert.MulticastV6, p.HopLimit, out received, out reason);
-        var candidates = _members.Select((m, i) => (m, i)).Where(x => x.m.Transport == p.Transport).ToList();
+        var candidates = new List<(Member m, int i)>();
+        for (int i = 0; i < _members.Length; i++)
+            if (_members[i].Transport == p.Transport) candidates.Add((_members[i], i));
         if (candidates.Count == 0) return;
         if (!ok)
         {
@@ -216,7 +251,9 @@ public sealed class VrrpService : IDisposable
             return;
         }
         if (received.Source.Equals(p.Transport.LocalAddress)) { candidates[0].m.Counters.CountDrop(VrrpDropReason.OwnPacket); return; }
-        var target = candidates.FirstOrDefault(x => x.m.Machine.Config.VirtualRouterId == received.Advert.Vrid);
+        (Member m, int i) target = default;
+        foreach (var x in candidates)
+            if (x.m.Machine.Config.VirtualRouterId == received.Advert.Vrid) { target = x; break; }
         if (target.m is null) { candidates[0].m.Counters.CountDrop(VrrpDropReason.UnknownVrid); return; }
         target.m.Counters.CountReceived();
         var check = VrrpAdvertCheck.Check(received, target.m.Machine.Config);
@@ -241,8 +278,16 @@ public sealed class VrrpService : IDisposable
     private void FireDue(TimeSpan now)
     {
         if (now >= _nextLinkPoll) PollLinks(now);
-        foreach (var (key, at) in _timers.Where(t => t.Value <= now).OrderBy(t => t.Value).ToList())
+        var due = new List<((int, VrrpTimer) Key, TimeSpan At)>();
+        foreach (var t in _timers)
+            if (t.Value <= now) due.Add((t.Key, t.Value));
+        // Stable by time, as OrderBy was: equal deadlines keep dictionary order.
+        var order = new int[due.Count];
+        for (int n = 0; n < order.Length; n++) order[n] = n;
+        Array.Sort(order, (a, b) => due[a].At != due[b].At ? due[a].At.CompareTo(due[b].At) : a.CompareTo(b));
+        foreach (var n in order)
         {
+            var (key, at) = due[n];
             if (!_timers.TryGetValue(key, out var still) || still != at) continue; // cancelled or re-armed meanwhile
             _timers.Remove(key);
             Execute(Handle(key.Item1, new VrrpEvent.TimerFired(key.Item2), now));

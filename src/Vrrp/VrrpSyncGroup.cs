@@ -24,7 +24,7 @@ public sealed class VrrpSyncGroup
     {
         var result = new List<(int, VrrpAction)>();
         for (int i = 0; i < _members.Length; i++)
-            result.AddRange(_members[i].Handle(e, now).Select(a => (i, a)));
+            Tag(result, i, _members[i].Handle(e, now));
         Propagate(result, now);
         return result;
     }
@@ -32,7 +32,8 @@ public sealed class VrrpSyncGroup
     /// <summary>Sends <paramref name="e"/> to one member (an advert or a timer of that instance).</summary>
     public IReadOnlyList<(int Member, VrrpAction Action)> Handle(int member, VrrpEvent e, TimeSpan now)
     {
-        var result = _members[member].Handle(e, now).Select(a => (member, a)).ToList();
+        var result = new List<(int, VrrpAction)>();
+        Tag(result, member, _members[member].Handle(e, now));
         Propagate(result, now);
         return result;
     }
@@ -41,18 +42,23 @@ public sealed class VrrpSyncGroup
     private void Propagate(List<(int Member, VrrpAction Action)> result, TimeSpan now)
     {
         if (_members.Length == 1) return;
-        var leaders = result
-            .Where(r => r.Action is VrrpAction.StateChanged s && s.To is VrrpState.Master or VrrpState.Backup or VrrpState.Fault)
-            .Select(r => (r.Member, Change: (VrrpAction.StateChanged)r.Action))
-            .ToList();
-        if (leaders.Count == 0) return;
         // The last decision wins if several members moved on the same event (e.g. all saw the public link go down).
-        var (leader, change) = leaders[^1];
+        int leader = -1;
+        VrrpAction.StateChanged? found = null;
+        foreach (var r in result)
+            if (r.Action is VrrpAction.StateChanged s && s.To is VrrpState.Master or VrrpState.Backup or VrrpState.Fault) (leader, found) = (r.Member, s);
+        if (found is not { } change) return;
         for (int i = 0; i < _members.Length; i++)
         {
             if (i == leader || _members[i].State == change.To || _members[i].Stopped) continue;
             var reason = $"{_members[leader].Config.Name} entered {change.To} ({change.Reason})";
-            result.AddRange(_members[i].Handle(new VrrpEvent.GroupTransition(change.To, reason), now).Select(a => (i, a)));
+            Tag(result, i, _members[i].Handle(new VrrpEvent.GroupTransition(change.To, reason), now));
         }
+    }
+
+    // Plain loops, not Select over tuples: LINQ over value types costs NativeAOT megabytes (docs/benchmarks.md, Binary size).
+    private static void Tag(List<(int Member, VrrpAction Action)> result, int member, IReadOnlyList<VrrpAction> actions)
+    {
+        foreach (var a in actions) result.Add((member, a));
     }
 }
