@@ -139,26 +139,9 @@ public sealed class IpvsApplier
         };
     }
 
-    /// <summary>
-    /// Remembers the desired state of every service the kernel now holds as wanted: all of
-    /// <paramref name="wanted"/> after a full read, the services in <paramref name="scope"/> after
-    /// a targeted one. A service with a refused change is left out, so the next apply reads and
-    /// plans it again.
-    /// </summary>
     private void RecordApplied(List<VirtualServer> wanted, HashSet<ServiceKey>? scope, HashSet<ServiceKey> failed)
     {
-        if (scope is null || _applied is null)
-        {
-            _applied = new Dictionary<ServiceKey, VirtualServer>(wanted.Count);
-            foreach (var vs in wanted)
-                if (!failed.Contains(vs.Service.Key)) _applied[vs.Service.Key] = vs;
-        }
-        else
-        {
-            foreach (var key in scope) _applied.Remove(key);
-            foreach (var vs in wanted)
-                if (scope.Contains(vs.Service.Key) && !failed.Contains(vs.Service.Key)) _applied[vs.Service.Key] = vs;
-        }
+        _applied = IpvsReconciler.RecordApplied(_applied, wanted, scope, failed);
         _retry = failed;
     }
 }

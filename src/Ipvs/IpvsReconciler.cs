@@ -154,6 +154,29 @@ public static class IpvsReconciler
         return changed;
     }
 
+    /// <summary>
+    /// What the kernel holds as wanted after an apply, for the next <see cref="ChangedServices"/>:
+    /// all of <paramref name="wanted"/> after a whole-table apply (<paramref name="scope"/> null),
+    /// only the services in <paramref name="scope"/> updated after a targeted one. A service with a
+    /// refused change (<paramref name="failed"/>) is left out, so the next apply reads and plans it
+    /// again. Updates <paramref name="applied"/> in place when it is reused.
+    /// </summary>
+    public static Dictionary<ServiceKey, VirtualServer> RecordApplied(Dictionary<ServiceKey, VirtualServer>? applied,
+        IReadOnlyList<VirtualServer> wanted, IReadOnlySet<ServiceKey>? scope, IReadOnlySet<ServiceKey> failed)
+    {
+        if (scope is null || applied is null)
+        {
+            applied = new Dictionary<ServiceKey, VirtualServer>(wanted.Count);
+            foreach (var vs in wanted)
+                if (!failed.Contains(vs.Service.Key)) applied[vs.Service.Key] = vs;
+            return applied;
+        }
+        foreach (var key in scope) applied.Remove(key);
+        foreach (var vs in wanted)
+            if (scope.Contains(vs.Service.Key) && !failed.Contains(vs.Service.Key)) applied[vs.Service.Key] = vs;
+        return applied;
+    }
+
     private static bool SameServer(VirtualServer a, VirtualServer b)
     {
         if (ReferenceEquals(a, b)) return true;

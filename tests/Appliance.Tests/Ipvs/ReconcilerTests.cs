@@ -138,6 +138,26 @@ public class ReconcilerTests
     }
 
     [Fact]
+    public void A_service_with_a_refused_change_counts_as_changed_until_an_apply_succeeds()
+    {
+        var svc = new IpvsService(Web, "wlc");
+        var first = IpvsReconciler.Wanted(Desired((svc, [Rs(11)]), (new IpvsService(Dns, "rr"), [Rs(53)])), []);
+        // Whole-table apply where Dns was refused: it is not remembered as applied.
+        var applied = IpvsReconciler.RecordApplied(null, first, scope: null, failed: new HashSet<ServiceKey> { Dns });
+        Assert.Equal([Dns], IpvsReconciler.ChangedServices(first, applied));
+        // Targeted apply of Dns that succeeds: now nothing is changed; Web stays remembered.
+        applied = IpvsReconciler.RecordApplied(applied, first, new HashSet<ServiceKey> { Dns }, new HashSet<ServiceKey>());
+        Assert.Empty(IpvsReconciler.ChangedServices(first, applied));
+        // A dropped service leaves the remembered state once its delete went through.
+        var second = IpvsReconciler.Wanted(Desired((svc, [Rs(11)])), []);
+        var scope = IpvsReconciler.ChangedServices(second, applied);
+        Assert.Equal([Dns], scope);
+        applied = IpvsReconciler.RecordApplied(applied, second, scope, new HashSet<ServiceKey>());
+        Assert.Equal([Web], applied.Keys);
+        Assert.Empty(IpvsReconciler.ChangedServices(second, applied));
+    }
+
+    [Fact]
     public void A_scoped_plan_uses_the_fresh_kernel_state_of_the_changed_service_and_touches_nothing_else()
     {
         var svc = new IpvsService(Web, "wlc");
