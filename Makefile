@@ -23,7 +23,8 @@ $(BIN): $(SRC)
 unit: deps $(BIN)
 	APPLIANCE_BIN=$(abspath $(BIN)) $(DOTNET) test tests/Appliance.Tests/Appliance.Tests.csproj -c Release -nologo
 
-test: unit lab-test lab-ipvs
+# lab-test runs every default scenario, the IPVS suite (ipvs-scenarios) included.
+test: unit lab-test
 
 clean:
 	rm -rf $(OUT) src/bin src/obj tests/Appliance.Tests/bin tests/Appliance.Tests/obj firmware/out tests/lab/out
@@ -68,14 +69,15 @@ bench-vrrp: $(BIN)
 	APPLIANCE_BIN=$(abspath $(BIN)) tests/Appliance.Tests/Vrrp/Bench/failover-bench.sh 5
 	rm -rf $(OUT) src/bin src/obj tests/Appliance.Tests/bin tests/Appliance.Tests/obj
 
-# IPVS on Debian's real kernel in the QEMU lab (docs/ipvs.md): scenarios, golden capture, benchmark.
+# IPVS on Debian's real kernel in the QEMU lab (docs/ipvs.md), on the lab runner (docs/lab.md):
+# the scenario suite (also part of `make lab-test`), the golden capture, the benchmark.
 .PHONY: lab-ipvs lab-ipvs-golden bench-ipvs
-lab-ipvs: $(BIN)
-	tests/tools/install-deps.sh build host lab
-	tests/lab/scenarios/ipvs-scenarios.sh
-lab-ipvs-golden:
+lab-ipvs: $(IMAGE)
+	tests/tools/install-deps.sh lab
+	tests/lab/lab.sh ipvs-scenarios
+lab-ipvs-golden: $(IMAGE)
 	tests/tools/install-deps.sh build lab
-	tests/lab/scenarios/ipvs-golden-capture.sh
-bench-ipvs: $(BIN)
-	tests/tools/install-deps.sh build host lab
-	tests/lab/scenarios/ipvs-bench.sh
+	tests/lab/ipvs-golden-capture.sh
+bench-ipvs: $(IMAGE)
+	tests/tools/install-deps.sh build lab
+	tests/lab/ipvs-bench.sh

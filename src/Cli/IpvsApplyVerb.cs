@@ -23,8 +23,8 @@ public sealed class IpvsApplyVerb : IVerb
         ? "reconcile the kernel's IPVS table with an ipvsadm rule file (ipvsadm -Sn output) as the whole desired table"
         : "reconcile the kernel's IPVS table with a configuration file once";
     public string Usage => $"appliance {Name} [--state FILE] [--verbose] {(_rules ? "RULES" : "CONFIG")} [RELOAD-{(_rules ? "RULES" : "CONFIG")}...]\n" +
-        "  Each further CONFIG is applied afterwards as the daemon applies a reload (SIGHUP): against the\n" +
-        "  table the previous step left, without dumping the kernel's table again.";
+        "  Each further CONFIG is applied afterwards as the daemon applies a reload (SIGHUP): only the\n" +
+        "  services whose desired state changed since the previous step are read from the kernel and changed.";
 
     public int Run(IReadOnlyList<string> args, VerbContext context)
     {
@@ -87,13 +87,13 @@ public sealed class IpvsApplyVerb : IVerb
                     desired = IpvsDesiredFromConfig.Build(loaded.Config!);
                     timeoutErrors = ApplyTimeouts(client, loaded.Config!.IpvsTimeouts, context);
                 }
-                var report = applier.Apply(desired, trustView: step > 0);
+                var report = applier.Apply(desired, incremental: step > 0);
                 if (verbose)
                     foreach (var c in report.Planned) context.Out.WriteLine(c.Describe());
                 foreach (var p in report.Problems) context.Error.WriteLine($"appliance ipvs apply: {p}");
                 foreach (var e in report.Errors) context.Error.WriteLine($"appliance ipvs apply: {e}");
                 context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{Name}{(step > 0 ? " (reload)" : "")}: {report.Planned.Count} change(s) planned, {report.Applied} applied, {report.Errors.Count} refused in {report.Elapsed.TotalMilliseconds:F1} ms ({clock.Elapsed.TotalMilliseconds:F1} ms with reading {configs[step]})"));
+                    $"{Name}{(step > 0 ? " (reload)" : "")}: {report.Planned.Count} change(s) planned, {report.Applied} applied, {report.Errors.Count} refused in {report.Elapsed.TotalMilliseconds:F1} ms ({clock.Elapsed.TotalMilliseconds:F1} ms with reading {configs[step]}; {(report.FullRead ? "whole table" : "changed services")} read: {report.ServicesRead} service(s); {report.Timings})"));
                 if (report.Errors.Count > 0 || timeoutErrors > 0) exit = 1;
             }
             return exit;

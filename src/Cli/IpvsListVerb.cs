@@ -46,7 +46,14 @@ public sealed class IpvsListVerb : IVerb
             using var client = IpvsClient.Open();
             var info = client.GetInfo();
             var table = client.ReadTable();
-            context.Out.Write(IpvsListing.Render(info, table, format));
+            if (ReferenceEquals(context.Out, Console.Out))
+            {
+                // The terminal or a pipe: bytes straight to fd 1, not 0.7 MB through a TextWriter.
+                context.Out.Flush();
+                using var stdout = Console.OpenStandardOutput();
+                IpvsListing.Write(stdout, info, table, format);
+            }
+            else context.Out.Write(IpvsListing.Render(info, table, format));
             if (client.Counters.Dropped > 0)
                 context.Error.WriteLine($"appliance ipvs list: dropped {client.Counters.Dropped} malformed or unexpected netlink message(s)");
             return 0;

@@ -2,10 +2,20 @@ using System.Diagnostics;
 
 namespace Appliance.Ipvs;
 
-/// <summary>What one apply did, for the log, the CLI and tests.</summary>
+/// <summary>Where one apply spent its time: reading the kernel, planning, the change requests, recording ownership.</summary>
+public readonly record struct ApplyTimings(TimeSpan Read, TimeSpan Plan, TimeSpan Execute, TimeSpan Record)
+{
+    public override string ToString() => string.Create(System.Globalization.CultureInfo.InvariantCulture,
+        $"read {Read.TotalMilliseconds:F1} ms, plan {Plan.TotalMilliseconds:F1} ms, requests {Execute.TotalMilliseconds:F1} ms, record {Record.TotalMilliseconds:F1} ms");
+}
+
+/// <summary>What one apply did, for the log, the CLI and tests. <see cref="ServicesRead"/>: services read from the kernel (all of them, or the changed ones).</summary>
 public sealed record ApplyReport(IReadOnlyList<IpvsChange> Planned, int Applied, IReadOnlyList<string> Errors, IReadOnlyList<string> Problems, TimeSpan Elapsed)
 {
     public bool Ok => Errors.Count == 0 && Problems.Count == 0;
+    public bool FullRead { get; init; } = true;
+    public int ServicesRead { get; init; }
+    public ApplyTimings Timings { get; init; }
 }
 
 /// <summary>
@@ -13,13 +23,26 @@ public sealed record ApplyReport(IReadOnlyList<IpvsChange> Planned, int Applied,
 /// changes in batches, and records ownership. A refusal (unknown scheduler, duplicate, bad value)
 /// is reported with a message naming the operation and object and the rest is still applied.
 /// The daemon (start, SIGHUP reload, health changes) and <c>appliance ipvs apply</c> use this same path.
+///
+/// How the kernel is read: the first apply of an instance (and any apply with
+/// <c>incremental</c> false) dumps the whole table. A later incremental apply compares the new
+/// desired table with the one this instance last applied and reads from the kernel, fresh, only
+/// the services whose desired state changed (plus any whose changes were refused last time), and
+/// plans only those. Every request is therefore computed from the kernel's state of that service
+/// read in this same apply, never from a remembered view, so an edit made behind the
+/// appliance's back in a service it is about to change is seen and taken into account. A service
+/// whose desired state did not change gets no request at all, so nothing is done on a stale
+/// assumption about it; drift there (an operator's ipvsadm edit) is repaired by the next full
+/// read, which the daemon does every <see cref="IpvsDaemonHook.ResyncEvery"/> applies.
 /// </summary>
 public sealed class IpvsApplier
 {
     private readonly IpvsClient _client;
     private readonly IpvsOwnershipStore _ownership;
-    // The kernel table as the last fully successful apply left it; null = read it again.
-    private KernelTable? _view;
+    // The desired services as this instance last applied them without a refusal; null = none yet (read everything).
+    private Dictionary<ServiceKey, VirtualServer>? _applied;
+    // Services with a refused change last time: read and planned again next time even if their desired state is the same.
+    private HashSet<ServiceKey> _retry = [];
     // What the ownership file holds, once read: a reload neither re-reads nor rewrites it unless it changes.
     private HashSet<ServiceKey>? _owned;
     private bool _fileStale;
@@ -30,34 +53,46 @@ public sealed class IpvsApplier
         _ownership = ownership;
     }
 
-    /// <summary>Forgets the cached view: the next apply dumps the kernel's table.</summary>
-    public void Invalidate() => _view = null;
+    /// <summary>Forgets what was applied: the next apply reads the kernel's whole table.</summary>
+    public void Invalidate() => _applied = null;
 
     /// <summary>
-    /// Reconciles once. With <paramref name="trustView"/> the table left by the previous apply of
-    /// this instance is used instead of a fresh dump (the daemon's reload and health-change path;
-    /// after any refusal the view is dropped and the next apply reads the kernel again). Services
-    /// someone else adds meanwhile are unowned and would be left alone anyway; the daemon also
-    /// drops the view periodically so edits made behind its back are repaired.
+    /// Reconciles once. With <paramref name="incremental"/> (the daemon's reload and health-change
+    /// path) only the services whose desired state changed since this instance's last apply are
+    /// read from the kernel and planned; without it, or on the first apply, the whole table is read.
     /// </summary>
-    public ApplyReport Apply(DesiredTable desired, bool trustView = false, int batchSize = IpvsClient.DefaultBatchSize)
+    public ApplyReport Apply(DesiredTable desired, bool incremental = false, int batchSize = IpvsClient.DefaultBatchSize)
     {
         var clock = Stopwatch.StartNew();
         var problems = new List<string>();
         var previouslyOwned = _owned ?? [.. _ownership.Load(problems)];
-        var kernel = trustView && _view is not null ? _view : _client.ReadTable();
-        var plan = IpvsReconciler.Plan(desired, kernel, previouslyOwned);
+        var wanted = IpvsReconciler.Wanted(desired, problems);
+        HashSet<ServiceKey>? scope = null;
+        KernelTable kernel;
+        if (incremental && _applied is not null)
+        {
+            scope = IpvsReconciler.ChangedServices(wanted, _applied);
+            scope.UnionWith(_retry);
+            kernel = _client.ReadServices(scope);
+        }
+        else kernel = _client.ReadTable();
+        var read = clock.Elapsed;
+        var plan = IpvsReconciler.Plan(wanted, kernel, previouslyOwned, scope);
         problems.AddRange(plan.Problems);
+        var planned = clock.Elapsed;
         var results = _client.Execute(plan.Changes, batchSize);
+        var executed = clock.Elapsed;
 
         var errors = new List<string>();
         var owned = new HashSet<ServiceKey>(plan.Owned);
         var refusedServices = new HashSet<ServiceKey>();
         var skippedDests = new Dictionary<ServiceKey, int>();
+        var failed = new HashSet<ServiceKey>();
         foreach (var r in results)
         {
             if (r.Ok) continue;
             var key = r.Change.Service.Key;
+            failed.Add(key);
             switch (r.Change.Kind)
             {
                 case IpvsChangeKind.AddService:
@@ -77,7 +112,7 @@ public sealed class IpvsApplier
                     break;
             }
         }
-        _view = results.All(r => r.Ok) ? IpvsReconciler.Project(kernel, plan.Changes) : null;
+        RecordApplied(wanted, scope, failed);
         foreach (var (key, count) in skippedDests)
             errors.Add($"adding {count} real server{(count == 1 ? "" : "s")} to {key}: skipped because the service itself was refused");
         if (_fileStale || !owned.SetEquals(previouslyOwned))
@@ -94,6 +129,19 @@ public sealed class IpvsApplier
             }
         }
         _owned = owned;
-        return new ApplyReport(plan.Changes, results.Count(r => r.Ok), errors, problems, clock.Elapsed);
+        var ok = 0;
+        foreach (var r in results) if (r.Ok) ok++;
+        return new ApplyReport(plan.Changes, ok, errors, problems, clock.Elapsed)
+        {
+            FullRead = scope is null,
+            ServicesRead = kernel.Services.Count,
+            Timings = new ApplyTimings(read, planned - read, executed - planned, clock.Elapsed - executed),
+        };
+    }
+
+    private void RecordApplied(List<VirtualServer> wanted, HashSet<ServiceKey>? scope, HashSet<ServiceKey> failed)
+    {
+        _applied = IpvsReconciler.RecordApplied(_applied, wanted, scope, failed);
+        _retry = failed;
     }
 }

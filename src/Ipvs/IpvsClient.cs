@@ -151,21 +151,63 @@ public sealed class IpvsClient : IDisposable
         return list;
     }
 
-    /// <summary>Destination dumps sent in one datagram by <see cref="ReadTable"/>.</summary>
+    /// <summary>Destination dumps sent in one datagram by <see cref="ReadTable"/> and <see cref="ReadServices"/>.</summary>
     public const int DumpBatchSize = 32;
 
     /// <summary>
-    /// Reads the whole table: one service dump, then one destination dump per service. The
-    /// destination dumps go out <see cref="DumpBatchSize"/> per send: a netlink socket runs one
-    /// dump at a time, and a dump that fits one reply datagram (a service with up to ~100 real
-    /// servers) is finished before the kernel reads the next request; one that does not makes the
-    /// next requests fail with EBUSY, and those services are read again one at a time. Each dump
-    /// reply can take a 32 KiB buffer of the receive queue, hence the small batch.
+    /// Reads the whole table: one service dump, then one destination dump per service (see
+    /// <see cref="ReadDestinations"/>).
     /// </summary>
-    public KernelTable ReadTable()
+    public KernelTable ReadTable() => ReadDestinations(ListServices());
+
+    /// <summary>
+    /// Reads only the services with the given keys, as they are in the kernel now: one GET_SERVICE
+    /// per key (batched; a key the kernel does not have is simply absent from the result), then
+    /// one destination dump per service found. The reconciler's targeted read: a reload that
+    /// changes 1% of a large table reads 1% of it, fresh.
+    /// </summary>
+    public KernelTable ReadServices(IReadOnlyCollection<ServiceKey> keys)
     {
-        var services = ListServices();
-        var destinations = new List<DestinationEntry>[services.Count];
+        var list = new List<ServiceKey>(keys);
+        var found = new List<ServiceEntry>(list.Count);
+        for (var start = 0; start < list.Count; start += DefaultBatchSize)
+        {
+            var count = Math.Min(DefaultBatchSize, list.Count - start);
+            var first = _socket.ReserveSequences(count);
+            _writer.Clear();
+            for (var i = 0; i < count; i++)
+            {
+                IpvsCodec.BeginRequest(_writer, Family.Id, IpvsCommand.GetService, first + (uint)i);
+                IpvsCodec.PutServiceKeyOnly(_writer, list[start + i]);
+                _writer.EndMessage();
+            }
+            var replies = _socket.Execute(_writer, (int _, in NetlinkMessage m) =>
+            {
+                if (!IpvsCodec.TryReadService(m, out var e)) return false;
+                found.Add(e!);
+                return true;
+            }, "reading IPVS services");
+            for (var i = 0; i < count; i++)
+            {
+                // ESRCH: no such service (ip_vs_genl_get_cmd), which is an answer, not a failure.
+                if (replies[i] is { Ok: false } r && r.Error != Errno.ESRCH)
+                    throw new NetlinkException($"reading the IPVS service {list[start + i]}", r.Error, r.KernelMessage);
+            }
+        }
+        return ReadDestinations(found);
+    }
+
+    /// <summary>
+    /// One destination dump per service. The dumps go out <see cref="DumpBatchSize"/> per send: a
+    /// netlink socket runs one dump at a time, and a dump that fits one reply datagram (a service
+    /// with up to ~100 real servers) is finished before the kernel reads the next request; one
+    /// that does not makes the next requests fail with EBUSY, and those services are read again
+    /// one at a time. Each dump reply can take a 32 KiB buffer of the receive queue, hence the
+    /// small batch. A service deleted meanwhile (ESRCH) is left out of the result.
+    /// </summary>
+    private KernelTable ReadDestinations(IReadOnlyList<ServiceEntry> services)
+    {
+        var destinations = new List<DestinationEntry>?[services.Count];
         for (var start = 0; start < services.Count; start += DumpBatchSize)
         {
             var count = Math.Min(DumpBatchSize, services.Count - start);
@@ -185,7 +227,7 @@ public sealed class IpvsClient : IDisposable
                 results = _socket.Execute(_writer, (int index, in NetlinkMessage m) =>
                 {
                     if (!IpvsCodec.TryReadDestination(m, services[offset + index].Service.Key.Family, out var e)) return false;
-                    destinations[offset + index].Add(e!);
+                    destinations[offset + index]!.Add(e!);
                     return true;
                 }, "listing real servers");
             }
@@ -198,15 +240,26 @@ public sealed class IpvsClient : IDisposable
                 var key = services[start + i].Service.Key;
                 var r = results?[i];
                 if (r is { Ok: true } && !r.Value.Interrupted) continue;
-                // A service deleted between the two dumps reports ESRCH: it is simply gone.
-                if (r is { Error: Errno.ESRCH }) continue;
+                if (r is { Error: Errno.ESRCH })
+                {
+                    destinations[start + i] = null;
+                    continue;
+                }
                 if (r is { } bad && bad.Error is not (Errno.EBUSY or Errno.ENOBUFS or 0))
                     throw new NetlinkException($"listing the real servers of {key}", bad.Error, bad.KernelMessage);
-                destinations[start + i] = [.. ListDestinations(key)];
+                try
+                {
+                    destinations[start + i] = [.. ListDestinations(key)];
+                }
+                catch (NetlinkException e) when (e.ErrorNumber == Errno.ESRCH)
+                {
+                    destinations[start + i] = null;
+                }
             }
         }
         var table = new List<(ServiceEntry Service, IReadOnlyList<DestinationEntry> Destinations)>(services.Count);
-        for (int i = 0; i < services.Count; i++) table.Add((services[i], destinations[i]));
+        for (int i = 0; i < services.Count; i++)
+            if (destinations[i] is { } d) table.Add((services[i], d));
         return new KernelTable(table);
     }
 

@@ -7,9 +7,10 @@ namespace Appliance.Ipvs;
 /// <summary>
 /// What the daemon calls on the event loop each time a configuration becomes current (start-up
 /// and every accepted SIGHUP reload; a rejected reload never reaches here, so the running table
-/// stays as it is). The first call dumps the kernel's table; later calls reconcile against the view
-/// the previous apply left, and every <see cref="ResyncEvery"/>-th call dumps again so edits made
-/// behind the appliance's back are repaired. Refusals are logged, never thrown.
+/// stays as it is). The first call dumps the kernel's table; later calls read fresh and change only
+/// the services whose desired state changed (<see cref="IpvsApplier"/>), and every
+/// <see cref="ResyncEvery"/>-th call dumps the whole table again so that edits made behind the
+/// appliance's back in services it did not need to touch are repaired too. Refusals are logged, never thrown.
 /// </summary>
 public sealed class IpvsDaemonHook : IDisposable
 {
@@ -40,12 +41,12 @@ public sealed class IpvsDaemonHook : IDisposable
         {
             _client ??= _open();
             _applier ??= new IpvsApplier(_client, _ownership);
-            var trustView = _applies % ResyncEvery != 0;
+            var incremental = _applies % ResyncEvery != 0;
             _applies++;
-            var report = _applier.Apply(desired, trustView);
+            var report = _applier.Apply(desired, incremental);
             foreach (var p in report.Problems) _log.Warning(Component, p);
             foreach (var e in report.Errors) _log.Error(Component, e);
-            _log.Info(Component, $"{report.Planned.Count} change(s) planned, {report.Applied} applied, {report.Errors.Count} refused in {report.Elapsed.TotalMilliseconds:F1} ms");
+            _log.Info(Component, $"{report.Planned.Count} change(s) planned, {report.Applied} applied, {report.Errors.Count} refused in {report.Elapsed.TotalMilliseconds:F1} ms ({(report.FullRead ? "whole table" : "changed services")} read: {report.ServicesRead} service(s); {report.Timings})");
             if (_client.Counters.Dropped > 0) _log.Warning(Component, $"{_client.Counters.Dropped} malformed or unexpected netlink message(s) dropped so far");
             return report.Errors.Count == 0;
         }

@@ -14,15 +14,29 @@ public sealed record ReconcilePlan(IReadOnlyList<IpvsChange> Changes, IReadOnlyS
 /// across restarts). Anything else (an operator's ipvsadm experiment, another daemon's service)
 /// is left alone. A desired service that already exists in the kernel is adopted and edited.
 /// Inside an owned service every real server is the appliance's.
+///
+/// A plan can be scoped to some services (<see cref="ChangedServices"/>: those whose desired
+/// state changed since the last apply); the kernel table passed in then needs to hold only
+/// those, read fresh (see <see cref="IpvsApplier"/> for why that is safe).
 /// </summary>
 public static class IpvsReconciler
 {
     public static ReconcilePlan Plan(DesiredTable desired, KernelTable kernel, IReadOnlySet<ServiceKey> previouslyOwned)
     {
         var problems = new List<string>();
-        var changes = new List<IpvsChange>();
-        var wanted = new List<VirtualServer>();
+        return Plan(Wanted(desired, problems), kernel, previouslyOwned, scope: null, problems);
+    }
+
+    /// <summary>
+    /// The desired services as the kernel will report them (flags the kernel adds masked, an IPv6
+    /// netmask as a prefix length), each key once: a second definition of a service or of a real
+    /// server within one is reported in <paramref name="problems"/> and the first one is used.
+    /// </summary>
+    public static List<VirtualServer> Wanted(DesiredTable desired, List<string> problems)
+    {
+        var wanted = new List<VirtualServer>(desired.Services.Count);
         var wantedKeys = new HashSet<ServiceKey>();
+        var seen = new HashSet<(System.Net.IPAddress, ushort)>();
         foreach (var vs in desired.Services)
         {
             var service = Normalize(vs.Service);
@@ -31,15 +45,41 @@ public static class IpvsReconciler
                 problems.Add($"virtual service {service.Key} is defined twice; the first definition is used");
                 continue;
             }
-            var dests = new List<IpvsDestination>();
-            var seen = new HashSet<(System.Net.IPAddress, ushort)>();
-            foreach (var d in vs.Destinations)
+            seen.Clear();
+            List<IpvsDestination>? dests = null; // only copied when a duplicate has to be left out
+            for (var i = 0; i < vs.Destinations.Count; i++)
             {
-                if (!seen.Add(d.Key)) problems.Add($"real server {d} is listed twice in {service.Key}; the first entry is used");
-                else dests.Add(d);
+                var d = vs.Destinations[i];
+                if (seen.Add(d.Key))
+                {
+                    dests?.Add(d);
+                    continue;
+                }
+                problems.Add($"real server {d} is listed twice in {service.Key}; the first entry is used");
+                if (dests is null)
+                {
+                    dests = new List<IpvsDestination>(vs.Destinations.Count);
+                    for (var j = 0; j < i; j++) dests.Add(vs.Destinations[j]);
+                }
             }
-            wanted.Add(new VirtualServer(service, dests));
+            wanted.Add(new VirtualServer(service, dests ?? vs.Destinations));
         }
+        return wanted;
+    }
+
+    /// <summary>
+    /// Plans over <paramref name="wanted"/> (from <see cref="Wanted"/>). With a
+    /// <paramref name="scope"/>, only the services whose keys it holds are looked at, and
+    /// <paramref name="kernel"/> needs to hold only those (a targeted read of the kernel); every
+    /// wanted key is still in <see cref="ReconcilePlan.Owned"/>.
+    /// </summary>
+    public static ReconcilePlan Plan(IReadOnlyList<VirtualServer> wanted, KernelTable kernel, IReadOnlySet<ServiceKey> previouslyOwned,
+        IReadOnlySet<ServiceKey>? scope, List<string>? problems = null)
+    {
+        problems ??= [];
+        var changes = new List<IpvsChange>();
+        var wantedKeys = new HashSet<ServiceKey>(wanted.Count);
+        foreach (var vs in wanted) wantedKeys.Add(vs.Service.Key);
 
         var current = new Dictionary<ServiceKey, (ServiceEntry Service, IReadOnlyList<DestinationEntry> Destinations)>();
         foreach (var s in kernel.Services) current[s.Service.Service.Key] = s;
@@ -49,12 +89,16 @@ public static class IpvsReconciler
         foreach (var s in kernel.Services)
         {
             var key = s.Service.Service.Key;
-            if (previouslyOwned.Contains(key) && !wantedKeys.Contains(key))
+            if (previouslyOwned.Contains(key) && !wantedKeys.Contains(key) && (scope is null || scope.Contains(key)))
                 changes.Add(new IpvsChange(IpvsChangeKind.DeleteService, s.Service.Service));
         }
 
+        // One pair of lookups reused for every service: a full table has thousands.
+        var have = new Dictionary<(System.Net.IPAddress, ushort), IpvsDestination>();
+        var want = new HashSet<(System.Net.IPAddress, ushort)>();
         foreach (var vs in wanted)
         {
+            if (scope is not null && !scope.Contains(vs.Service.Key)) continue;
             if (!current.TryGetValue(vs.Service.Key, out var existing))
             {
                 changes.Add(new IpvsChange(IpvsChangeKind.AddService, vs.Service));
@@ -64,9 +108,9 @@ public static class IpvsReconciler
             if (!SameSettings(vs.Service, existing.Service.Service))
                 changes.Add(new IpvsChange(IpvsChangeKind.EditService, vs.Service));
 
-            var have = new Dictionary<(System.Net.IPAddress, ushort), IpvsDestination>();
+            have.Clear();
             foreach (var d in existing.Destinations) have[d.Destination.Key] = d.Destination;
-            var want = new HashSet<(System.Net.IPAddress, ushort)>();
+            want.Clear();
             foreach (var d in vs.Destinations) want.Add(d.Key);
             foreach (var d in existing.Destinations)
                 if (!want.Contains(d.Destination.Key))
@@ -80,6 +124,71 @@ public static class IpvsReconciler
         return new ReconcilePlan(changes, wantedKeys, problems);
     }
 
+    /// <summary>
+    /// The keys of the services whose desired state differs between <paramref name="applied"/>
+    /// (what an earlier apply made the kernel hold) and <paramref name="wanted"/>: new ones,
+    /// dropped ones, and those with other settings or real servers. Both sides come from
+    /// <see cref="Wanted"/>. Real servers listed in another order count as a change (a harmless
+    /// extra read, no extra request).
+    /// </summary>
+    public static HashSet<ServiceKey> ChangedServices(IReadOnlyList<VirtualServer> wanted, IReadOnlyDictionary<ServiceKey, VirtualServer> applied)
+    {
+        var changed = new HashSet<ServiceKey>();
+        var stillWanted = 0;
+        foreach (var vs in wanted)
+        {
+            if (!applied.TryGetValue(vs.Service.Key, out var old)) changed.Add(vs.Service.Key);
+            else
+            {
+                stillWanted++;
+                if (!SameServer(vs, old)) changed.Add(vs.Service.Key);
+            }
+        }
+        if (stillWanted != applied.Count)
+        {
+            var wantedKeys = new HashSet<ServiceKey>(wanted.Count);
+            foreach (var vs in wanted) wantedKeys.Add(vs.Service.Key);
+            foreach (var key in applied.Keys)
+                if (!wantedKeys.Contains(key)) changed.Add(key);
+        }
+        return changed;
+    }
+
+    /// <summary>
+    /// What the kernel holds as wanted after an apply, for the next <see cref="ChangedServices"/>:
+    /// all of <paramref name="wanted"/> after a whole-table apply (<paramref name="scope"/> null),
+    /// only the services in <paramref name="scope"/> updated after a targeted one. A service with a
+    /// refused change (<paramref name="failed"/>) is left out, so the next apply reads and plans it
+    /// again. Updates <paramref name="applied"/> in place when it is reused.
+    /// </summary>
+    public static Dictionary<ServiceKey, VirtualServer> RecordApplied(Dictionary<ServiceKey, VirtualServer>? applied,
+        IReadOnlyList<VirtualServer> wanted, IReadOnlySet<ServiceKey>? scope, IReadOnlySet<ServiceKey> failed)
+    {
+        if (scope is null || applied is null)
+        {
+            applied = new Dictionary<ServiceKey, VirtualServer>(wanted.Count);
+            foreach (var vs in wanted)
+                if (!failed.Contains(vs.Service.Key)) applied[vs.Service.Key] = vs;
+            return applied;
+        }
+        foreach (var key in scope) applied.Remove(key);
+        foreach (var vs in wanted)
+            if (scope.Contains(vs.Service.Key) && !failed.Contains(vs.Service.Key)) applied[vs.Service.Key] = vs;
+        return applied;
+    }
+
+    private static bool SameServer(VirtualServer a, VirtualServer b)
+    {
+        if (ReferenceEquals(a, b)) return true;
+        if (!SameSettings(a.Service, b.Service) || a.Destinations.Count != b.Destinations.Count) return false;
+        for (var i = 0; i < a.Destinations.Count; i++)
+        {
+            IpvsDestination x = a.Destinations[i], y = b.Destinations[i];
+            if (x.Port != y.Port || !x.Address.Equals(y.Address) || !SameSettings(x, y)) return false;
+        }
+        return true;
+    }
+
     /// <summary>An IPv6 service's netmask is a prefix length; the v4 "all ones" default means /128 there.</summary>
     public static IpvsService Normalize(IpvsService s) =>
         s.Key.Family == IpvsFamily.Inet6 && s.Netmask > 128 ? s with { Netmask = 128, Flags = s.UserFlags } : s with { Flags = s.UserFlags };
@@ -91,56 +200,4 @@ public static class IpvsReconciler
     public static bool SameSettings(IpvsDestination a, IpvsDestination b) =>
         a.Forward == b.Forward && a.Weight == b.Weight && a.UpperThreshold == b.UpperThreshold && a.LowerThreshold == b.LowerThreshold
         && a.TunnelType == b.TunnelType && a.TunnelPort == b.TunnelPort && a.TunnelFlags == b.TunnelFlags;
-
-    /// <summary>
-    /// The kernel table after <paramref name="applied"/> succeeded on <paramref name="kernel"/>: the
-    /// view a long-running owner (the daemon) keeps so that a reload or a health change is
-    /// reconciled without dumping the whole table again. Counters of new entries start at zero.
-    /// </summary>
-    public static KernelTable Project(KernelTable kernel, IEnumerable<IpvsChange> applied)
-    {
-        var services = new List<ServiceKey>();
-        var settings = new Dictionary<ServiceKey, ServiceEntry>();
-        var dests = new Dictionary<ServiceKey, List<DestinationEntry>>();
-        foreach (var (s, d) in kernel.Services)
-        {
-            var key = s.Service.Key;
-            services.Add(key);
-            settings[key] = s;
-            dests[key] = [.. d];
-        }
-        foreach (var c in applied)
-        {
-            var key = c.Service.Key;
-            switch (c.Kind)
-            {
-                case IpvsChangeKind.AddService:
-                    services.Add(key);
-                    settings[key] = new ServiceEntry(c.Service, default);
-                    dests[key] = [];
-                    break;
-                case IpvsChangeKind.EditService when settings.TryGetValue(key, out var old):
-                    settings[key] = old with { Service = c.Service };
-                    break;
-                case IpvsChangeKind.DeleteService:
-                    services.Remove(key);
-                    settings.Remove(key);
-                    dests.Remove(key);
-                    break;
-                case IpvsChangeKind.AddDestination when dests.TryGetValue(key, out var list):
-                    list.Add(new DestinationEntry(c.Destination!, 0, 0, 0, default));
-                    break;
-                case IpvsChangeKind.EditDestination when dests.TryGetValue(key, out var list):
-                    var i = list.FindIndex(d => d.Destination.Key.Equals(c.Destination!.Key));
-                    if (i >= 0) list[i] = list[i] with { Destination = c.Destination! };
-                    break;
-                case IpvsChangeKind.DeleteDestination when dests.TryGetValue(key, out var list):
-                    list.RemoveAll(d => d.Destination.Key.Equals(c.Destination!.Key));
-                    break;
-            }
-        }
-        var table = new List<(ServiceEntry Service, IReadOnlyList<DestinationEntry> Destinations)>(services.Count);
-        foreach (var k in services) table.Add((settings[k], dests[k]));
-        return new KernelTable(table);
-    }
 }

@@ -17,6 +17,7 @@ public static class IpvsRules
         var services = new List<IpvsService>();
         var dests = new Dictionary<ServiceKey, List<IpvsDestination>>();
         var lineNo = 0;
+        var lastKey = new KeyCache();
         foreach (var raw in text.Split('\n'))
         {
             lineNo++;
@@ -32,7 +33,7 @@ public static class IpvsRules
                     if (problem is null) { services.Add(service!); dests[service!.Key] = []; }
                     break;
                 case "-a" or "--add-server":
-                    problem = TryDestination(words, out var key, out var dest);
+                    problem = TryDestination(words, ref lastKey, out var key, out var dest);
                     if (problem is null && !dests.ContainsKey(key)) problem = $"real server for {key}, which no earlier -A line defines";
                     if (problem is null) dests[key].Add(dest!);
                     break;
@@ -131,7 +132,15 @@ public static class IpvsRules
         return null;
     }
 
-    private static string? TryDestination(string[] w, out ServiceKey key, out IpvsDestination? dest)
+    /// <summary>The service of the previous real-server line: a table lists a service's servers together, so its address is parsed once.</summary>
+    private struct KeyCache
+    {
+        public string? Option, Value;
+        public bool V6;
+        public ServiceKey Key;
+    }
+
+    private static string? TryDestination(string[] w, ref KeyCache cache, out ServiceKey key, out IpvsDestination? dest)
     {
         key = default;
         dest = null;
@@ -170,8 +179,13 @@ public static class IpvsRules
             }
         }
         if (option is null || server is null) return "a real-server line needs a service (-t/-u/--sctp-service/-f) and -r";
-        var problem = TryKey(option, value!, v6, out key);
-        if (problem is not null) return problem;
+        if (option == cache.Option && value == cache.Value && v6 == cache.V6) key = cache.Key;
+        else
+        {
+            var problem = TryKey(option, value!, v6, out key);
+            if (problem is not null) return problem;
+            cache = new KeyCache { Option = option, Value = value, V6 = v6, Key = key };
+        }
         if (!IPEndPoint.TryParse(server, out var ep) || ep.Port > ushort.MaxValue) return $"bad real server '{server}'";
         // Without an explicit port the real server takes the service's (ipvsadm's rule).
         var explicitPort = server.Contains(']') || (ep.Address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork && server.Contains(':'));

@@ -70,6 +70,9 @@ run_scenario() {
   cables=$(directive "$file" cables)
   watchdog=$(directive "$file" watchdog)
   allow_fault=$(directive "$file" allow-fault)
+  local mem share
+  mem=$(directive "$file" mem); mem=${mem:-$MEM}
+  share=$(directive "$file" out)
   local extra=""
   [ "$(directive "$file" daemon)" = off ] && extra=" lab.daemon=off"
   dir=$lab/out/$name
@@ -80,13 +83,19 @@ run_scenario() {
   if [ -n "$cables" ]; then hbport=$(free_port); serport=$(free_port); fi
   local start=$SECONDS role args
   for role in "${roles[@]}"; do
-    args=(-nodefaults -accel tcg -cpu qemu64 -m "$MEM" -display none -no-reboot -name "lab-$name-$role"
+    args=(-nodefaults -accel tcg -cpu qemu64 -m "$mem" -display none -no-reboot -name "lab-$name-$role"
           -serial stdio
           -drive "file=$fw/appliance.img,format=raw,if=virtio,snapshot=on")
     if [ "$boot" = pvh ]; then
       args+=(-kernel "$fw/vmlinux" -initrd "$fw/lab-initramfs.cpio"
              -append "console=ttyS0,115200 panic=-1 no_timer_check quiet lab.scenario=$name lab.role=$role$extra"
              -virtfs "local,path=$lab,mount_tag=lab,security_model=none,readonly=on")
+      # '#@ out yes': a writable folder for files the scenario hands back (tag "out", the
+      # scenario mounts it), kept as tests/lab/out/NAME/share/.
+      if [ "$share" = yes ]; then
+        mkdir -p "$dir/share"
+        args+=(-virtfs "local,path=$dir/share,mount_tag=out,security_model=none")
+      fi
     fi
     if [ -n "$cables" ]; then
       # The heartbeat cable (eth0) and the null-modem cable (ttyS1) between VM a and VM b.
@@ -165,7 +174,10 @@ names=("$@")
 if [ ${#names[@]} -eq 0 ]; then
   # Runner scenarios declare themselves with '#@' option lines or a scenario_main; other
   # scripts in scenarios/ (the IPVS and sync suites' own drivers) are started by their make targets.
-  names=($(cd "$lab/scenarios" && grep -l -E '^#@|^scenario_main' *.sh | sed 's/\.sh$//'))
+  # '#@ default no' keeps a scenario out of this list (benchmarks, captures: own make targets).
+  for f in $(cd "$lab/scenarios" && grep -l -E '^#@|^scenario_main' *.sh); do
+    [ "$(directive "$lab/scenarios/$f" default)" = no ] || names+=("${f%.sh}")
+  done
 fi
 passed=0 failed=0
 for n in "${names[@]}"; do

@@ -117,22 +117,70 @@ public class ReconcilerTests
         Assert.Empty(plan.Changes);
     }
 
+    private static Dictionary<ServiceKey, VirtualServer> Applied(DesiredTable table) =>
+        IpvsReconciler.Wanted(table, []).ToDictionary(v => v.Service.Key);
+
     [Fact]
-    public void The_projected_view_makes_a_reload_plan_only_the_difference()
+    public void Changed_services_are_those_whose_desired_state_differs_from_the_last_applied()
     {
         var svc = new IpvsService(Web, "wlc");
-        var first = Desired((svc, [Rs(11), Rs(12)]), (new IpvsService(Dns, "rr"), [Rs(53)]));
-        var kernel = Kernel((new IpvsService(Foreign, "rr"), [Rs(22)]));
-        var plan1 = IpvsReconciler.Plan(first, kernel, None);
-        var view = IpvsReconciler.Project(kernel, plan1.Changes);
-        Assert.Empty(IpvsReconciler.Plan(first, view, plan1.Owned).Changes);
+        var applied = Applied(Desired((svc, [Rs(11), Rs(12)]), (new IpvsService(Dns, "rr"), [Rs(53)])));
+        Assert.Empty(IpvsReconciler.ChangedServices(IpvsReconciler.Wanted(Desired((svc, [Rs(11), Rs(12)]), (new IpvsService(Dns, "rr"), [Rs(53)])), []), applied));
+        // A weight, a scheduler, a dropped and a new service: each is a change; the unchanged one is not.
+        Assert.Equal([Web], IpvsReconciler.ChangedServices(IpvsReconciler.Wanted(Desired((svc, [Rs(11, weight: 4), Rs(12)]), (new IpvsService(Dns, "rr"), [Rs(53)])), []), applied));
+        Assert.Equal([Dns], IpvsReconciler.ChangedServices(IpvsReconciler.Wanted(Desired((svc, [Rs(11), Rs(12)]), (new IpvsService(Dns, "wrr"), [Rs(53)])), []), applied));
+        Assert.Equal([Dns], IpvsReconciler.ChangedServices(IpvsReconciler.Wanted(Desired((svc, [Rs(11), Rs(12)])), []), applied));
+        Assert.Equal(new HashSet<ServiceKey> { Dns, Foreign }, IpvsReconciler.ChangedServices(IpvsReconciler.Wanted(
+            Desired((svc, [Rs(11), Rs(12)]), (new IpvsService(Foreign, "rr"), [Rs(22)])), []), applied));
+        // A real server added or removed.
+        Assert.Equal([Web], IpvsReconciler.ChangedServices(IpvsReconciler.Wanted(Desired((svc, [Rs(11)]), (new IpvsService(Dns, "rr"), [Rs(53)])), []), applied));
+        Assert.Equal([Web], IpvsReconciler.ChangedServices(IpvsReconciler.Wanted(Desired((svc, [Rs(11), Rs(13)]), (new IpvsService(Dns, "rr"), [Rs(53)])), []), applied));
+    }
 
-        var second = Desired((svc, [Rs(11, weight: 4), Rs(12)]));
-        var plan2 = IpvsReconciler.Plan(second, view, plan1.Owned);
-        Assert.Equal([IpvsChangeKind.DeleteService, IpvsChangeKind.EditDestination], plan2.Changes.Select(c => c.Kind));
-        var view2 = IpvsReconciler.Project(view, plan2.Changes);
-        Assert.Equal([Web, Foreign], view2.Services.Select(s => s.Service.Service.Key).Order(Comparer<ServiceKey>.Create(IpvsListing.CompareServices)));
-        Assert.Equal(4, view2.Services.Single(s => s.Service.Service.Key == Web).Destinations.Single(d => d.Destination.Address.Equals(IPAddress.Parse("10.0.0.11"))).Destination.Weight);
+    [Fact]
+    public void A_service_with_a_refused_change_counts_as_changed_until_an_apply_succeeds()
+    {
+        var svc = new IpvsService(Web, "wlc");
+        var first = IpvsReconciler.Wanted(Desired((svc, [Rs(11)]), (new IpvsService(Dns, "rr"), [Rs(53)])), []);
+        // Whole-table apply where Dns was refused: it is not remembered as applied.
+        var applied = IpvsReconciler.RecordApplied(null, first, scope: null, failed: new HashSet<ServiceKey> { Dns });
+        Assert.Equal([Dns], IpvsReconciler.ChangedServices(first, applied));
+        // Targeted apply of Dns that succeeds: now nothing is changed; Web stays remembered.
+        applied = IpvsReconciler.RecordApplied(applied, first, new HashSet<ServiceKey> { Dns }, new HashSet<ServiceKey>());
+        Assert.Empty(IpvsReconciler.ChangedServices(first, applied));
+        // A dropped service leaves the remembered state once its delete went through.
+        var second = IpvsReconciler.Wanted(Desired((svc, [Rs(11)])), []);
+        var scope = IpvsReconciler.ChangedServices(second, applied);
+        Assert.Equal([Dns], scope);
+        applied = IpvsReconciler.RecordApplied(applied, second, scope, new HashSet<ServiceKey>());
+        Assert.Equal([Web], applied.Keys);
+        Assert.Empty(IpvsReconciler.ChangedServices(second, applied));
+    }
+
+    [Fact]
+    public void A_scoped_plan_uses_the_fresh_kernel_state_of_the_changed_service_and_touches_nothing_else()
+    {
+        var svc = new IpvsService(Web, "wlc");
+        var wanted = IpvsReconciler.Wanted(Desired((svc, [Rs(11, weight: 4), Rs(12), Rs(13)]), (new IpvsService(Dns, "rr"), [Rs(53)])), []);
+        // Someone else changed rs12's weight and removed rs13 behind the appliance's back; the
+        // targeted read returns Web as it is now, so the plan repairs both along with the wanted edit.
+        var fresh = Kernel((svc, [Rs(11), Rs(12, weight: 9)]));
+        var plan = IpvsReconciler.Plan(wanted, fresh, new HashSet<ServiceKey> { Web, Dns }, new HashSet<ServiceKey> { Web });
+        Assert.Equal([IpvsChangeKind.EditDestination, IpvsChangeKind.EditDestination, IpvsChangeKind.AddDestination], plan.Changes.Select(c => c.Kind));
+        Assert.All(plan.Changes, c => Assert.Equal(Web, c.Service.Key));
+        // Dns is outside the scope: absent from the read, it is neither re-added nor deleted, and still owned.
+        Assert.Equal(new HashSet<ServiceKey> { Web, Dns }, plan.Owned);
+    }
+
+    [Fact]
+    public void A_scoped_plan_deletes_a_dropped_owned_service_only_if_the_read_found_it()
+    {
+        var wanted = IpvsReconciler.Wanted(Desired((new IpvsService(Web, "wlc"), [Rs(11)])), []);
+        var owned = new HashSet<ServiceKey> { Web, Dns };
+        var found = IpvsReconciler.Plan(wanted, Kernel((new IpvsService(Dns, "rr"), [Rs(53)])), owned, new HashSet<ServiceKey> { Dns });
+        Assert.Equal(IpvsChangeKind.DeleteService, Assert.Single(found.Changes).Kind);
+        var gone = IpvsReconciler.Plan(wanted, Kernel(), owned, new HashSet<ServiceKey> { Dns });
+        Assert.Empty(gone.Changes);
     }
 
     [Fact]
