@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using Appliance.Arbiter.Native;
 using Appliance.Core;
 using Appliance.Interop;
 using static Appliance.Interop.Libc;
@@ -19,10 +18,15 @@ public sealed record ArpProbeTiming
 /// Pure core of one probe run: when to send, and the verdict. Several requests, because one
 /// ARP request can be lost (a busy switch, the peer's NIC queue) and silence is what causes a
 /// takeover; a reply to any of them, or any ARP from the peer's address, means "answers".
+/// With a <paramref name="vip"/> each round also asks who has the VIP: an answer for it means
+/// somebody (the peer, alive or with a hung daemon) holds the VIPs — <see cref="ProbeResult.PeerAnswers"/>
+/// at once; the peer answering while nobody answers for the VIP until the deadline is
+/// <see cref="ProbeResult.PeerAnswersVipFree"/>: the peer is alive and not master.
 /// </summary>
-public sealed class ArpProbeRun(ArpProbeTiming timing, IPAddress peer, TimeSpan start)
+public sealed class ArpProbeRun(ArpProbeTiming timing, IPAddress peer, TimeSpan start, IPAddress? vip = null)
 {
     private int _sent;
+    private bool _peerAnswered;
 
     public ProbeResult Result { get; private set; } = ProbeResult.NotProbed;
     public bool Done => Result != ProbeResult.NotProbed;
@@ -39,14 +43,24 @@ public sealed class ArpProbeRun(ArpProbeTiming timing, IPAddress peer, TimeSpan 
         return true;
     }
 
+    /// <summary>The VIP asked for besides the peer's address, if any.</summary>
+    public IPAddress? Vip => vip;
+
     public void OnTimer(TimeSpan now)
     {
-        if (!Done && now >= start + timing.Timeout) Result = ProbeResult.PeerSilent;
+        if (!Done && now >= start + timing.Timeout)
+            Result = _peerAnswered ? ProbeResult.PeerAnswersVipFree : ProbeResult.PeerSilent;
     }
 
     public void OnPacket(in ArpPacket packet)
     {
-        if (!Done && packet.IsFrom(peer)) Result = ProbeResult.PeerAnswers;
+        if (Done) return;
+        if (vip is not null && packet.IsFrom(vip)) Result = ProbeResult.PeerAnswers;
+        else if (packet.IsFrom(peer))
+        {
+            _peerAnswered = true;
+            if (vip is null) Result = ProbeResult.PeerAnswers;
+        }
     }
 }
 
@@ -95,12 +109,11 @@ public sealed unsafe class ArpProbe : IDisposable
         {
             var sa = new sockaddr_ll { sll_family = AF_PACKET, sll_protocol = ArpEthertype, sll_ifindex = ifindex };
             if (bind(fd, sa) != 0) throw Error(ifname, "binding the ARP socket to", Errno.Last);
-            IfreqHwaddr req = default;
+            ifreq req = default;
             var name = System.Text.Encoding.ASCII.GetBytes(ifname);
-            for (int i = 0; i < name.Length; i++) req.ifr_name[i] = name[i];
-            if (ioctl(fd, IfreqConstants.SIOCGIFHWADDR, &req) != 0) throw Error(ifname, "reading the MAC address (SIOCGIFHWADDR) of", Errno.Last);
-            var mac = new byte[6];
-            for (int i = 0; i < 6; i++) mac[i] = req.sa_data[i];
+            name.CopyTo((Span<byte>)req.ifr_name);
+            if (ioctl(fd, SIOCGIFHWADDR, ref req) != 0) throw Error(ifname, "reading the MAC address (SIOCGIFHWADDR) of", Errno.Last);
+            var mac = ((ReadOnlySpan<byte>)req.ifr_hwaddr.sa_data)[..ETH_ALEN].ToArray();
             return new ArpProbe(ifname, fd, ifindex, mac);
         }
         catch
@@ -110,15 +123,16 @@ public sealed unsafe class ArpProbe : IDisposable
         }
     }
 
-    /// <summary>Starts a probe for <paramref name="peer"/>, claiming <paramref name="source"/> as our address in the requests.</summary>
-    public void Start(IPAddress source, IPAddress peer, ArpProbeTiming timing, TimeSpan now)
+    /// <summary>Starts a probe for <paramref name="peer"/> (and <paramref name="vip"/>, if given), claiming <paramref name="source"/> as our address in the requests.</summary>
+    public void Start(IPAddress source, IPAddress peer, ArpProbeTiming timing, TimeSpan now, IPAddress? vip = null)
     {
-        if (peer.AddressFamily != AddressFamily.InterNetwork || source.AddressFamily != AddressFamily.InterNetwork)
-            throw new ArgumentException($"ARP probe on {Interface}: ARP needs IPv4 addresses (peer {peer}, source {source})");
+        if (peer.AddressFamily != AddressFamily.InterNetwork || source.AddressFamily != AddressFamily.InterNetwork
+            || vip is { AddressFamily: not AddressFamily.InterNetwork })
+            throw new ArgumentException($"ARP probe on {Interface}: ARP needs IPv4 addresses (peer {peer}, source {source}, VIP {vip})");
         _source = source;
         _peer = peer;
         Drain();
-        _run = new ArpProbeRun(timing, peer, now);
+        _run = new ArpProbeRun(timing, peer, now, vip);
         OnTimer(now);
     }
 
@@ -127,7 +141,12 @@ public sealed unsafe class ArpProbe : IDisposable
     public void OnTimer(TimeSpan now)
     {
         if (_run is null) return;
-        while (_run.ShouldSend(now)) SendRequest();
+        while (_run.ShouldSend(now))
+        {
+            // The VIP first: if the peer holds it, its answer is in before the peer's own.
+            if (_run.Vip is { } vip) SendRequest(vip);
+            SendRequest(_peer);
+        }
         _run.OnTimer(now);
     }
 
@@ -150,10 +169,10 @@ public sealed unsafe class ArpProbe : IDisposable
         }
     }
 
-    /// <summary>Runs a whole probe, waiting at most the timing's timeout; returns answers or silent.</summary>
-    public ProbeResult Probe(IPAddress source, IPAddress peer, ArpProbeTiming timing, IClock clock)
+    /// <summary>Runs a whole probe, waiting at most the timing's timeout; returns answers, answers with the VIP free, or silent.</summary>
+    public ProbeResult Probe(IPAddress source, IPAddress peer, ArpProbeTiming timing, IClock clock, IPAddress? vip = null)
     {
-        Start(source, peer, timing, clock.Now);
+        Start(source, peer, timing, clock.Now, vip);
         while (!_run!.Done)
         {
             var now = clock.Now;
@@ -167,10 +186,10 @@ public sealed unsafe class ArpProbe : IDisposable
         return _run.Result;
     }
 
-    private void SendRequest()
+    private void SendRequest(IPAddress target)
     {
         Span<byte> pkt = stackalloc byte[ArpPacket.Size];
-        ArpPacket.Request(_mac, _source, _peer).WriteTo(pkt);
+        ArpPacket.Request(_mac, _source, target).WriteTo(pkt);
         var to = new sockaddr_ll { sll_family = AF_PACKET, sll_protocol = ArpEthertype, sll_ifindex = _ifindex, sll_halen = 6 };
         ((Span<byte>)to.sll_addr)[..6].Fill(0xFF);
         nint n = sendto(_fd, pkt, 0, to);

@@ -12,8 +12,22 @@ public enum Carrier { Up, Down }
 /// <summary>The serial heartbeat: not configured, our port failing (EIO, unplugged USB adapter), silent for the dead time, or the peer alive (authenticated, fresh frames).</summary>
 public enum SerialEvidence { NotConfigured, PortFailed, PeerSilent, PeerAlive }
 
-/// <summary>The data-path probe: ARP for the peer's public address on the public NIC (Cisco ASA interface test).</summary>
-public enum ProbeResult { NotProbed, PeerAnswers, PeerSilent }
+/// <summary>
+/// The data-path probe: ARP for the peer's public address on the public NIC (Cisco ASA interface
+/// test), and in the same run for the first VIP.
+/// </summary>
+public enum ProbeResult
+{
+    NotProbed,
+    /// <summary>The peer answers and somebody answers for the VIP (or the VIP could not be asked): the peer may hold the VIPs.</summary>
+    PeerAnswers,
+    /// <summary>Neither the peer's address nor the VIP answers.</summary>
+    PeerSilent,
+    /// <summary>No peer_public_address: nothing to ask; the arbiter decides from the heartbeat channels alone, as F5's "serial and network failover both lost".</summary>
+    NotConfigured,
+    /// <summary>The peer answers but nobody answers for the VIP: the peer is alive and holds no VIP (both nodes starting, or the peer backup).</summary>
+    PeerAnswersVipFree,
+}
 
 /// <summary>The role the peer reports over the serial link; only meaningful while <see cref="SerialEvidence.PeerAlive"/>.</summary>
 public enum PeerReport { Unknown, Backup, Master, Fault, Stopping }

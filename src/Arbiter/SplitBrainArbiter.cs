@@ -51,7 +51,17 @@ public static class SplitBrainArbiter
         {
             ProbeResult.NotProbed => Make(Verdict.StayBackup, alarms, "B6", "the peer is silent on the heartbeat links: probing its public address", requestProbe: true),
             ProbeResult.PeerAnswers => Make(Verdict.StayBackup, alarms | Alarm.PeerAnswersOnPublicOnly, "B7",
-                "the heartbeat links are silent but the peer answers on the public NIC: links cut, not taking over"),
+                "the heartbeat links are silent but the peer answers on the public NIC and the VIP is held: links cut, not taking over"),
+            ProbeResult.NotConfigured => Make(Verdict.TakeOver, alarms | Alarm.PeerLost, "B8",
+                "the peer is silent on the heartbeat links (no peer_public_address to probe on the public NIC)"),
+            // Nobody holds the VIPs, yet the peer is alive: both nodes are starting (no serial link
+            // to agree on precedence), or the peer is backup. With heartbeat carrier the VRRP adverts
+            // settle a simultaneous takeover by priority within one advert; without it the two
+            // nodes could not see each other, so neither moves.
+            ProbeResult.PeerAnswersVipFree => e.HeartbeatCarrier == Carrier.Up
+                ? Make(Verdict.TakeOver, alarms, "B9", "no master anywhere: the peer answers on the public NIC but nobody holds the VIPs; the heartbeat link has carrier, so VRRP settles a race by priority")
+                : Make(Verdict.StayBackup, alarms | Alarm.PeerAnswersOnPublicOnly, "B9",
+                    "no master anywhere, but the heartbeat links are down while the peer answers on the public NIC: without a link to agree on who takes over, neither does"),
             _ => Make(Verdict.TakeOver, alarms | Alarm.PeerLost, "B8", "the peer is silent on the heartbeat links and on the public NIC"),
         };
     }

@@ -1,7 +1,9 @@
 using System.Net;
+using System.Net.Sockets;
 using Appliance.Core;
 using Appliance.Logging;
 using Appliance.PeerLink;
+using Appliance.Takeover;
 using Appliance.Vrrp;
 
 namespace Appliance.Arbiter;
@@ -11,10 +13,10 @@ public sealed record GuardOptions
 {
     public required string HeartbeatInterface { get; init; }
     public required string PublicInterface { get; init; }
-    /// <summary>Our own address on the public NIC (the sender of the probe's ARP requests).</summary>
-    public required IPAddress PublicAddress { get; init; }
-    /// <summary>The peer's own address on the public NIC (what the probe asks for; not a VIP).</summary>
-    public required IPAddress PeerPublicAddress { get; init; }
+    /// <summary>Our own address on the public NIC (the sender of the probe's ARP requests); null: the first IPv4 address of the public NIC that is not a VIP, looked up at each probe.</summary>
+    public IPAddress? PublicAddress { get; init; }
+    /// <summary>The peer's own address on the public NIC (what the probe asks for; not a VIP); null: no probe, <see cref="ProbeResult.NotConfigured"/>.</summary>
+    public IPAddress? PeerPublicAddress { get; init; }
     public required uint NodeId { get; init; }
     public TimeSpan Period { get; init; } = TimeSpan.FromMilliseconds(20);
     /// <summary>How long a probe result stands before the probe is repeated while the peer is suspect (B7 must notice a peer that dies later).</summary>
@@ -27,16 +29,20 @@ public sealed record GuardOptions
 /// gathers the evidence (VRRP machine, carriers from sysfs, the serial link's snapshot, the ARP
 /// probe), decides, and carries out the verdict through the VRRP service's narrow hooks:
 /// takeover permission, failover (step down), and the serial link's report and commands.
+/// <see cref="Run"/> turns from daemon start; until <see cref="VrrpHost"/> attaches a started
+/// service (a NIC may be late) it only reports INITIALIZE over the serial link.
 ///
-/// TODO (daemon integration): this runs on its own thread and reads the VRRP machine's state
-/// across threads (two enum/bool reads, racy by at most one period); once src/Daemon's single
+/// TODO (one event loop): this runs on its own thread and reads the VRRP machine's state
+/// across threads (two enum/bool reads, racy by at most one period); once the daemon's single
 /// event loop hosts VRRP and the peer link, the guard becomes one more timer of that loop.
 /// </summary>
-public sealed class SplitBrainGuard
+public sealed class SplitBrainGuard : ITakeoverAuthority, IDisposable
 {
     private const string Component = "arbiter";
     private readonly GuardOptions _options;
-    private readonly VrrpService _vrrp;
+    private readonly Lock _attachLock = new();
+    private VrrpService? _vrrp;
+    private RtnetlinkAddressClient? _addresses;
     private readonly PeerLinkEndpoint? _peerLink;
     private readonly ILog _log;
     private readonly IClock _clock;
@@ -49,10 +55,9 @@ public sealed class SplitBrainGuard
     private bool _steppedDown;
     private volatile LocalStatus _local = LocalStatus.Initial;
 
-    public SplitBrainGuard(GuardOptions options, VrrpService vrrp, PeerLinkEndpoint? peerLink, ILog log, IClock clock)
+    public SplitBrainGuard(GuardOptions options, PeerLinkEndpoint? peerLink, ILog log, IClock clock)
     {
         _options = options;
-        _vrrp = vrrp;
         _peerLink = peerLink;
         _log = log;
         _clock = clock;
@@ -63,25 +68,52 @@ public sealed class SplitBrainGuard
 
     public Decision? LastDecision => _last;
 
-    /// <summary>Before the VRRP service starts: no takeover until the arbiter says so.</summary>
-    public void Arm()
+    /// <summary>The service started with takeover withheld (<see cref="VrrpService.TakeoverNeedsPermission"/>): from now on the guard decides.</summary>
+    public void Attach(VrrpService service)
     {
-        _vrrp.SetTakeoverPermitted(false);
-        _permitted = false;
+        lock (_attachLock)
+        {
+            _vrrp = service;
+            _permitted = false;
+            _last = null;
+        }
+        _log.Info(Component, $"gating VRRP takeover: heartbeat {_options.HeartbeatInterface}, public {_options.PublicInterface}, " +
+            $"serial {(_peerLink is null ? "not configured" : _peerLink.Status.Device)}, " +
+            $"probe {(_options.PeerPublicAddress is { } p ? $"ARP for {p} from {(_options.PublicAddress?.ToString() ?? "the public NIC's own address")}" : "not configured (no peer_public_address)")}");
     }
 
-    public void Run(CancellationToken stop)
+    /// <summary>Waits for a step in progress to finish; afterwards the guard no longer touches <paramref name="service"/>.</summary>
+    public void Detach(VrrpService service)
+    {
+        lock (_attachLock)
+            if (_vrrp == service) _vrrp = null;
+    }
+
+    /// <summary>Runs until <paramref name="stop"/>; <paramref name="loopTurn"/> is told of every turn (the watchdog's evidence that the guard is alive).</summary>
+    public void Run(CancellationToken stop, Action<TimeSpan>? loopTurn = null)
     {
         while (!stop.IsCancellationRequested)
         {
-            try { Step(); }
-            catch (Exception e) when (e is IOException or InvalidOperationException)
+            lock (_attachLock)
             {
-                _log.Error(Component, $"evaluating the split-brain evidence: {e.Message}");
+                try
+                {
+                    if (_vrrp is { } vrrp) Step(vrrp);
+                }
+                catch (Exception e) when (e is IOException or InvalidOperationException or SocketException)
+                {
+                    _log.Error(Component, $"evaluating the split-brain evidence: {e.Message}");
+                }
             }
+            loopTurn?.Invoke(_clock.Now);
             stop.WaitHandle.WaitOne(_options.Period);
         }
+    }
+
+    public void Dispose()
+    {
         _probe?.Dispose();
+        _addresses?.Dispose();
     }
 
     /// <summary>After the VRRP service stopped (VIPs released, priority 0 sent): say STOPPING on the serial link and wait for the acknowledgement, bounded.</summary>
@@ -96,10 +128,10 @@ public sealed class SplitBrainGuard
             Thread.Sleep(5);
     }
 
-    private void Step()
+    private void Step(VrrpService vrrpService)
     {
         var now = _clock.Now;
-        var machine = _vrrp.Machines[0];
+        var machine = vrrpService.Machines[0];
         var state = machine.State;
         var own = state switch { VrrpState.Master => OwnRole.Master, VrrpState.Fault => OwnRole.Fault, _ => OwnRole.Backup };
         var vrrp = own != OwnRole.Master && machine.TakeoverPending ? VrrpEvidence.AdvertsStale
@@ -136,7 +168,7 @@ public sealed class SplitBrainGuard
         if (!suspicion) _probeResult = ProbeResult.NotProbed;
         else if (_probeResult == ProbeResult.NotProbed || now - _probedAt > _options.ProbeValidity)
         {
-            _probeResult = Probe();
+            _probeResult = Probe(vrrpService);
             _probedAt = _clock.Now;
         }
         var evidence = new Evidence(own, vrrp, hbUp ? Carrier.Up : Carrier.Down, serial, pubUp ? Carrier.Up : Carrier.Down,
@@ -144,7 +176,7 @@ public sealed class SplitBrainGuard
         var d = SplitBrainArbiter.Decide(evidence);
         if (d.RequestProbe)
         {
-            _probeResult = Probe();
+            _probeResult = Probe(vrrpService);
             _probedAt = _clock.Now;
             evidence = evidence with { Probe = _probeResult };
             d = SplitBrainArbiter.Decide(evidence);
@@ -157,10 +189,10 @@ public sealed class SplitBrainGuard
         bool permit = d.Verdict == Verdict.TakeOver;
         if (permit != _permitted)
         {
-            _vrrp.SetTakeoverPermitted(permit);
+            vrrpService.SetTakeoverPermitted(permit);
             _permitted = permit;
         }
-        if (d.Verdict == Verdict.StepDown && !_steppedDown) { _vrrp.RequestFailover(); _steppedDown = true; }
+        if (d.Verdict == Verdict.StepDown && !_steppedDown) { vrrpService.RequestFailover(); _steppedDown = true; }
         else if (d.Verdict != Verdict.StepDown) _steppedDown = false;
         if (d.Verdict == Verdict.Release && !_releaseNotified && _peerLink is { } link)
         {
@@ -176,7 +208,7 @@ public sealed class SplitBrainGuard
         };
         var flags = (pubUp ? HealthFlags.PublicLinkUp : 0) | (hbUp ? HealthFlags.HeartbeatLinkUp : 0) | (d.FrontPanelFault ? HealthFlags.FrontPanelFault : 0);
         // A loop, not Select into the struct: LINQ over value types costs NativeAOT megabytes (docs/benchmarks.md, Binary size).
-        var machines = _vrrp.Machines;
+        var machines = vrrpService.Machines;
         var instances = new InstanceReport[machines.Count];
         for (int i = 0; i < instances.Length; i++)
         {
@@ -203,19 +235,48 @@ public sealed class SplitBrainGuard
         }
     }
 
-    private ProbeResult Probe()
+    private ProbeResult Probe(VrrpService vrrpService)
     {
+        if (_options.PeerPublicAddress is not { } peer) return ProbeResult.NotConfigured;
         try
         {
+            var source = _options.PublicAddress ?? OwnPublicAddress(vrrpService)
+                ?? throw new IOException($"interface {_options.PublicInterface} has no IPv4 address of its own (other than a VIP) to send the ARP requests from; set public_address");
             _probe ??= ArpProbe.Open(_options.PublicInterface);
-            return _probe.Probe(_options.PublicAddress, _options.PeerPublicAddress, _options.ProbeTiming, _clock);
+            return _probe.Probe(source, peer, _options.ProbeTiming, _clock, FirstIpv4Vip(vrrpService));
         }
-        catch (IOException e)
+        catch (Exception e) when (e is IOException or SocketException or InvalidOperationException)
         {
             _probe?.Dispose();
             _probe = null;
-            _log.Warning(Component, $"probing {_options.PeerPublicAddress} on {_options.PublicInterface}: {e.Message}");
+            _log.Warning(Component, $"probing {peer} on {_options.PublicInterface}: {e.Message}");
             return ProbeResult.NotProbed;
         }
+    }
+
+    /// <summary>The VIP the probe asks for besides the peer: whoever answers for it holds the VIPs (the instances move together). Null when every VIP is IPv6 (ARP cannot ask).</summary>
+    private static IPAddress? FirstIpv4Vip(VrrpService vrrpService)
+    {
+        foreach (var m in vrrpService.Machines)
+            foreach (var v in m.Config.VirtualAddresses)
+                if (v.Address.AddressFamily == AddressFamily.InterNetwork) return v.Address;
+        return null;
+    }
+
+    /// <summary>The public NIC's first IPv4 address that is not a VIP (VIPs move; the probe must claim the box's own address).</summary>
+    private IPAddress? OwnPublicAddress(VrrpService vrrpService)
+    {
+        _addresses ??= new RtnetlinkAddressClient();
+        int index = NetworkInterfaces.Index(_options.PublicInterface);
+        foreach (var a in _addresses.List(AddressFamily.InterNetwork))
+        {
+            if (a.InterfaceIndex != index) continue;
+            bool vip = false;
+            foreach (var m in vrrpService.Machines)
+                foreach (var v in m.Config.VirtualAddresses)
+                    vip |= v.Address.Equals(a.Address);
+            if (!vip) return a.Address;
+        }
+        return null;
     }
 }

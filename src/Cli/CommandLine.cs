@@ -21,7 +21,6 @@ public static class CommandLine
         new SyncVerb(),
         new Appliance.PeerLink.PeerLinkVerb(),
         new Appliance.Arbiter.ArpProbeVerb(),
-        new Appliance.Arbiter.PairRunVerb(),
     ];
 
     public static int Run(string[] args) => Run(args, new VerbContext(Console.Out, Console.Error));

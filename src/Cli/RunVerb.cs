@@ -1,4 +1,5 @@
 using System.Reflection;
+using Appliance.Arbiter;
 using Appliance.Config;
 using Appliance.Core;
 using Appliance.Daemon;
@@ -119,12 +120,17 @@ public sealed class RunVerb : IVerb
             // the daemon loop (sync daemons, LEDs). Disposing it after the daemon loop ends is the
             // graceful stop (priority 0, VIPs released).
             var config = daemon.Config!;
-            // The VRRP thread vouches for itself to the watchdog by turning its loop (it wakes every 20 ms to poll links).
-            var vrrpProgress = config.Watchdog.Enabled && config.VrrpInstances.Count > 0
-                ? gate.Register("vrrp", WatchdogPart.ProgressBound(config.Watchdog), loop.Clock.Now)
+            // Every thread the daemon depends on vouches for itself to the watchdog by turning its own loop.
+            Action<TimeSpan>? Vouch(string thread) => config.Watchdog.Enabled
+                ? gate.Register(thread, WatchdogPart.ProgressBound(config.Watchdog), loop.Clock.Now).Progress
                 : null;
+            // The split-brain arbiter (serial heartbeat + guard; src/Arbiter) runs before VRRP starts:
+            // VRRP takes over only with its permission. Disposed after VRRP: STOPPING goes over the
+            // serial link once the VIPs are released.
+            using var arbiter = ArbiterHost.Start(config, log, loop.Clock, Vouch);
             // Started after the daemon's first configuration; a NIC not ready yet is retried inside.
-            using var vrrp = VrrpHost.Start(config, log, loop.Clock, change => loop.Post(new VrrpStateChanged(change)), vrrpProgress is null ? null : vrrpProgress.Progress);
+            using var vrrp = VrrpHost.Start(config, log, loop.Clock, change => loop.Post(new VrrpStateChanged(change)),
+                config.VrrpInstances.Count > 0 ? Vouch("vrrp") : null, arbiter?.Authority);
             loop.RunAsync(daemon, CancellationToken.None).GetAwaiter().GetResult();
             log.Info(ApplianceDaemon.Component, "stopped");
         }

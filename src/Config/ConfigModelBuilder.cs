@@ -264,6 +264,14 @@ internal sealed class ConfigModelBuilder
         return null;
     }
 
+    private IPAddress? Ipv4Address(Sec s, string key, string why)
+    {
+        var a = Address(s, key);
+        if (a is null || a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork) return a;
+        Error(KeyLine(s, key), $"{key}: {a} is not an IPv4 address ({why})");
+        return null;
+    }
+
     private string? Interface(Sec s, string key, string? fallback)
     {
         var text = Str(s, key);
@@ -347,10 +355,11 @@ internal sealed class ConfigModelBuilder
         if (global is { PeerType: PeerType.Keepalived } && serial.Enabled)
             Error(KeyLine(serialSec!, "enabled"),
                 $"[serial_heartbeat] enabled = yes, but peer_type = keepalived (line {KeyLine(globalSec!, "peer_type")}): the serial heartbeat needs an appliance on the other end");
-        if (global?.PeerPublicAddress is { } peerAddress)
-            foreach (var (sec, vi) in instances)
-                if (vi.VirtualAddresses.Any(v => v.Address.Equals(peerAddress)))
-                    Error(KeyLine(globalSec!, "peer_public_address"), $"peer_public_address: {peerAddress} is a virtual address of [vrrp_instance {vi.Name}] (at {_file}:{KeyLine(sec, "virtual_ipaddress")}); give the other director's own address");
+        foreach (var (key, address, whose) in new[] { ("peer_public_address", global?.PeerPublicAddress, "the other director's"), ("public_address", global?.PublicAddress, "this director's") })
+            if (address is not null)
+                foreach (var (sec, vi) in instances)
+                    if (vi.VirtualAddresses.Any(v => v.Address.Equals(address)))
+                        Error(KeyLine(globalSec!, key), $"{key}: {address} is a virtual address of [vrrp_instance {vi.Name}] (at {_file}:{KeyLine(sec, "virtual_ipaddress")}); give {whose} own address");
         if (serial.Enabled && console.Enabled && serial.Device == console.Device)
             Error(KeyLine(consoleSec, "device"), $"console device {console.Device} is also the serial heartbeat's device (at {_file}:{KeyLine(serialSec ?? consoleSec, "device")}); they need two ports");
 
@@ -390,8 +399,12 @@ internal sealed class ConfigModelBuilder
             LogLevel.Info);
         var group = Bool(s, "group_failover", true);
         var peerType = Choice(s, "peer_type", [("appliance", PeerType.Appliance), ("keepalived", PeerType.Keepalived)], PeerType.Appliance);
-        var peerAddress = Address(s, "peer_public_address");
-        return new GlobalSettings(name ?? "", id, pub ?? "", hb ?? "", level, group, peerType, peerAddress);
+        // The arbiter's data-path probe asks with ARP, which is IPv4 only (RFC 826).
+        var peerAddress = Ipv4Address(s, "peer_public_address", "the arbiter probes it with ARP");
+        var ownAddress = Ipv4Address(s, "public_address", "the arbiter's ARP requests are sent from it");
+        if (ownAddress is not null && ownAddress.Equals(peerAddress))
+            Error(KeyLine(s, "public_address"), $"public_address: {ownAddress} is also the peer_public_address (line {KeyLine(s, "peer_public_address")}); each director has its own address");
+        return new GlobalSettings(name ?? "", id, pub ?? "", hb ?? "", level, group, peerType, peerAddress, ownAddress);
     }
 
     private VrrpInstance BuildInstance(Sec s, GlobalSettings? global)

@@ -43,7 +43,7 @@ internal static class Schema
 
     public static ImmutableArray<string> KeysOf(string type) => type switch
     {
-        Global => ["node_name", "node_id", "public_interface", "heartbeat_interface", "log_level", "group_failover", "peer_type", "peer_public_address"],
+        Global => ["node_name", "node_id", "public_interface", "heartbeat_interface", "log_level", "group_failover", "peer_type", "peer_public_address", "public_address"],
         VrrpInstance =>
         [
             "state", "interface", "virtual_router_id", "priority", "advert_int", "version", "preempt", "preempt_delay",

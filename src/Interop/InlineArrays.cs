@@ -16,3 +16,7 @@ public struct InlineBytes16 { private byte _element0; }
 /// <summary>A C <c>unsigned char [32]</c>.</summary>
 [InlineArray(32)]
 public struct InlineBytes32 { private byte _element0; }
+
+/// <summary>A C <c>char [14]</c> (struct sockaddr's sa_data).</summary>
+[InlineArray(14)]
+public struct InlineBytes14 { private byte _element0; }

@@ -134,8 +134,11 @@ public sealed class PeerLinkEndpoint : IDisposable
     /// </summary>
     public void Post(Action<TimeSpan> work) => _posted.Enqueue(work);
 
-    /// <summary>Runs the endpoint's own poll loop on the calling thread until cancelled.</summary>
-    public void Run(IClock clock, CancellationToken cancel)
+    /// <summary>
+    /// Runs the endpoint's own poll loop on the calling thread until cancelled; <paramref name="loopTurn"/>
+    /// is told of every turn (at least every 50 ms: the watchdog's evidence that the link's loop is alive).
+    /// </summary>
+    public void Run(IClock clock, CancellationToken cancel, Action<TimeSpan>? loopTurn = null)
     {
         Start(clock.Now);
         while (!cancel.IsCancellationRequested)
@@ -153,6 +156,7 @@ public sealed class PeerLinkEndpoint : IDisposable
             else if (wait > 0) cancel.WaitHandle.WaitOne(wait);
             while (_posted.TryDequeue(out var work)) work(clock.Now);
             OnTimer(clock.Now);
+            loopTurn?.Invoke(clock.Now);
         }
     }
 

@@ -25,11 +25,13 @@ public sealed class VrrpHost : IDisposable
 
     private readonly Action<VrrpStateChange>? _stateChanged;
     private readonly Action<TimeSpan>? _loopTurn;
+    private readonly ITakeoverAuthority? _authority;
 
-    private VrrpHost(IReadOnlyList<VrrpInstanceConfig> instances, bool groupFailover, ILog log, IClock clock, Action<VrrpStateChange>? stateChanged, Action<TimeSpan>? loopTurn)
+    private VrrpHost(IReadOnlyList<VrrpInstanceConfig> instances, bool groupFailover, ILog log, IClock clock, Action<VrrpStateChange>? stateChanged, Action<TimeSpan>? loopTurn, ITakeoverAuthority? authority)
     {
         _stateChanged = stateChanged;
         _loopTurn = loopTurn;
+        _authority = authority;
         _thread = new Thread(() => Run(instances, groupFailover, log, clock)) { Name = "vrrp-loop", IsBackground = true };
         _thread.Start();
     }
@@ -41,11 +43,14 @@ public sealed class VrrpHost : IDisposable
     /// Starts VRRP for <paramref name="config"/>; null when it has no vrrp_instance.
     /// <paramref name="stateChanged"/> is told of every state change and <paramref name="loopTurn"/> of every
     /// turn of the loop, both on the VRRP thread (see <see cref="VrrpService.StateChanged"/>, <see cref="VrrpService.LoopTurn"/>).
+    /// With an <paramref name="authority"/> (the split-brain guard) every service this host creates
+    /// starts with takeover withheld and is attached to it once started.
     /// </summary>
-    public static VrrpHost? Start(ApplianceConfig config, ILog log, IClock clock, Action<VrrpStateChange>? stateChanged = null, Action<TimeSpan>? loopTurn = null)
+    public static VrrpHost? Start(ApplianceConfig config, ILog log, IClock clock, Action<VrrpStateChange>? stateChanged = null, Action<TimeSpan>? loopTurn = null,
+        ITakeoverAuthority? authority = null)
     {
         var instances = VrrpConfigMapping.Instances(config);
-        return instances.Count == 0 ? null : new VrrpHost(instances, config.Global.GroupFailover, log, clock, stateChanged, loopTurn);
+        return instances.Count == 0 ? null : new VrrpHost(instances, config.Global.GroupFailover, log, clock, stateChanged, loopTurn, authority);
     }
 
     private void Run(IReadOnlyList<VrrpInstanceConfig> instances, bool groupFailover, ILog log, IClock clock)
@@ -61,6 +66,7 @@ public sealed class VrrpHost : IDisposable
                 {
                     StateChanged = _stateChanged,
                     LoopTurn = _loopTurn,
+                    TakeoverNeedsPermission = _authority is not null,
                 };
                 service.Start();
             }
@@ -80,9 +86,11 @@ public sealed class VrrpHost : IDisposable
             }
             if (lastError is not null) log.Notice("vrrp", "VRRP started");
             _service = service;
+            _authority?.Attach(service);
             try { service.Run(_stop.Token); }
             finally
             {
+                _authority?.Detach(service);
                 service.Dispose();
                 table.Dispose();
             }

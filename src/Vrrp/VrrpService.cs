@@ -137,6 +137,13 @@ public sealed class VrrpService : IDisposable
     /// <summary>Called on the VRRP loop thread after every turn of its loop (the watchdog's progress evidence). Set before the loop runs.</summary>
     public Action<TimeSpan>? LoopTurn { get; init; }
 
+    /// <summary>
+    /// True when an outside arbiter (the split-brain guard, src/Arbiter) must permit every takeover:
+    /// the machines start with takeover withheld, before their first timer can run, so there is no
+    /// window in which a freshly started BACKUP claims MASTER on its own (<see cref="SetTakeoverPermitted"/>).
+    /// </summary>
+    public bool TakeoverNeedsPermission { get; init; }
+
     public IReadOnlyList<VrrpMachine> Machines => _members.Select(m => m.Machine).ToArray();
     public VrrpCounters Counters(int member) => _members[member].Counters;
 
@@ -208,6 +215,7 @@ public sealed class VrrpService : IDisposable
             announcer.Prepare([c.Family]);
         }
         PollLinks(_clock.Now);
+        if (TakeoverNeedsPermission) Execute(HandleAll(new VrrpEvent.TakeoverPermissionChanged(false), _clock.Now));
         Execute(HandleAll(new VrrpEvent.Startup(), _clock.Now));
     }
 

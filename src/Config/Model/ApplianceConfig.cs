@@ -20,7 +20,8 @@ public sealed record GlobalSettings(
     LogLevel LogLevel,
     bool GroupFailover,
     PeerType PeerType,
-    IPAddress? PeerPublicAddress)
+    IPAddress? PeerPublicAddress,
+    IPAddress? PublicAddress = null)
 {
     /// <summary>The other director speaks the appliance's extensions (serial heartbeat, planned handover).</summary>
     public bool PeerIsAppliance => PeerType == PeerType.Appliance;

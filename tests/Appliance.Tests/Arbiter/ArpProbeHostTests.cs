@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Net;
 using System.Runtime.InteropServices;
 using Appliance.Arbiter;
-using Appliance.Arbiter.Native;
 using Appliance.Core;
 using Appliance.Tests.PeerLink;
 using Xunit;
@@ -111,19 +110,5 @@ public sealed partial class ArpProbeHostTests : IDisposable
         Sh($"ip -n {_nsB} link set pub0 up");
         Wait.Until(() => Sh($"ip -n {_nsA} -o link show pub0").Contains("LOWER_UP"), TimeSpan.FromSeconds(5), "carrier did not return");
         Assert.Equal(ProbeResult.PeerAnswers, ProbeFromA("10.213.0.2").Result);
-    }
-
-    [Fact]
-    public void Ifreq_and_SIOCGIFHWADDR_match_the_C_headers()
-    {
-        var c = CProgram.Run("#include <net/if.h>\n#include <sys/ioctl.h>",
-        [
-            ("ifreq", "sizeof(struct ifreq)"), ("ifr_hwaddr", "offsetof(struct ifreq, ifr_hwaddr)"),
-            ("sa_data", "offsetof(struct ifreq, ifr_hwaddr.sa_data)"), ("SIOCGIFHWADDR", "SIOCGIFHWADDR"),
-        ]);
-        Assert.Equal(c["ifreq"], Marshal.SizeOf<IfreqHwaddr>());
-        Assert.Equal(c["ifr_hwaddr"], Marshal.OffsetOf<IfreqHwaddr>(nameof(IfreqHwaddr.sa_family)));
-        Assert.Equal(c["sa_data"], Marshal.OffsetOf<IfreqHwaddr>(nameof(IfreqHwaddr.sa_data)));
-        Assert.Equal((long)IfreqConstants.SIOCGIFHWADDR, c["SIOCGIFHWADDR"]);
     }
 }

@@ -64,4 +64,29 @@ public class ArpProbeTests
         run.OnTimer(Ms(1000));
         Assert.Equal(ProbeResult.PeerAnswers, run.Result); // a late deadline does not overturn it
     }
+
+    [Fact]
+    public void With_a_VIP_an_answer_for_it_means_held_at_once_and_the_peer_alone_means_vip_free_at_the_deadline()
+    {
+        var vip = IPAddress.Parse("192.0.2.100");
+        var mac = new byte[] { 2, 0, 0, 0, 0, 2 };
+        var reply = (IPAddress from) => ArpPacket.Request(mac, from, IPAddress.Parse("192.0.2.1")) with { Operation = ArpPacket.OpReply };
+
+        var held = new ArpProbeRun(new ArpProbeTiming(), Peer, Ms(0), vip);
+        held.OnPacket(reply(Peer));
+        Assert.False(held.Done); // the peer is alive; whether it holds the VIP is not known yet
+        held.OnPacket(reply(vip));
+        Assert.Equal(ProbeResult.PeerAnswers, held.Result);
+
+        var free = new ArpProbeRun(new ArpProbeTiming(), Peer, Ms(0), vip);
+        free.OnPacket(reply(Peer));
+        free.OnTimer(Ms(199));
+        Assert.False(free.Done);
+        free.OnTimer(Ms(200));
+        Assert.Equal(ProbeResult.PeerAnswersVipFree, free.Result);
+
+        var silent = new ArpProbeRun(new ArpProbeTiming(), Peer, Ms(0), vip);
+        silent.OnTimer(Ms(200));
+        Assert.Equal(ProbeResult.PeerSilent, silent.Result);
+    }
 }

@@ -4,8 +4,8 @@ using Xunit;
 namespace Appliance.Tests.Arbiter;
 
 /// <summary>
-/// The decision table, exhaustively: every combination of every input enum (3*2*2*4*2*3*5*2 =
-/// 2880 cases) is decided and checked against the invariants of docs/split-brain.md.
+/// The decision table, exhaustively: every combination of every input enum (3*2*2*4*2*5*5*2 =
+/// 4800 cases) is decided and checked against the invariants of docs/split-brain.md.
 /// </summary>
 public class DecisionTableTests
 {
@@ -31,7 +31,7 @@ public class DecisionTableTests
             Assert.True(invariant(e, d), $"invariant '{name}' broken for {e} -> {d}");
             n++;
         }
-        Assert.Equal(3 * 2 * 2 * 4 * 2 * 3 * 5 * 2, n);
+        Assert.Equal(3 * 2 * 2 * 4 * 2 * 5 * 5 * 2, n);
     }
 
     private static bool PeerKnownMaster(Evidence e) =>
@@ -61,7 +61,8 @@ public class DecisionTableTests
         || (e.Serial == SerialEvidence.PeerAlive && e.PeerReport is PeerReport.Stopping or PeerReport.Fault)
         || (e.Serial == SerialEvidence.PeerAlive && e.PeerReport is PeerReport.Backup or PeerReport.Unknown
             && e.Vrrp == VrrpEvidence.AdvertsStale && e.Precedence == Precedence.WeWin)
-        || (e.Serial != SerialEvidence.PeerAlive && e.Vrrp == VrrpEvidence.AdvertsStale && e.Probe == ProbeResult.PeerSilent),
+        || (e.Serial != SerialEvidence.PeerAlive && e.Vrrp == VrrpEvidence.AdvertsStale && e.Probe is ProbeResult.PeerSilent or ProbeResult.NotConfigured)
+        || (e.Serial != SerialEvidence.PeerAlive && e.Vrrp == VrrpEvidence.AdvertsStale && e.Probe == ProbeResult.PeerAnswersVipFree && e.HeartbeatCarrier == Carrier.Up),
         "takeover needs positive evidence");
 
     [Fact]
@@ -125,7 +126,7 @@ public class DecisionTableTests
             Assert.False(string.IsNullOrWhiteSpace(d.Reason));
             rules.Add(d.Rule);
         }
-        Assert.Equal(["B1", "B2", "B3", "B4", "B5", "B6", "B7", "B8", "M1", "M2", "M3", "M4"], rules.Order());
+        Assert.Equal(["B1", "B2", "B3", "B4", "B5", "B6", "B7", "B8", "B9", "M1", "M2", "M3", "M4"], rules.Order());
     }
 
     // The cases the issue names, each as one concrete row.
@@ -185,6 +186,33 @@ public class DecisionTableTests
         Assert.Equal(Verdict.StayBackup, d.Verdict);
         Assert.True(d.Alarms.HasFlag(Alarm.PeerAnswersOnPublicOnly));
         Assert.True(d.FrontPanelFault);
+    }
+
+    [Fact]
+    public void Without_a_peer_address_to_probe_both_heartbeat_channels_silent_means_take_over_without_asking()
+    {
+        var both = BackupAllFine with { Vrrp = VrrpEvidence.AdvertsStale, Serial = SerialEvidence.PeerSilent, Probe = ProbeResult.NotConfigured };
+        var d = SplitBrainArbiter.Decide(both);
+        Assert.Equal((Verdict.TakeOver, "B8", false), (d.Verdict, d.Rule, d.RequestProbe));
+        Assert.True(d.Alarms.HasFlag(Alarm.PeerLost));
+        // Still nothing on one channel alone: the serial peer alive and master, or fresh adverts, keep us backup.
+        Assert.Equal(Verdict.StayBackup, SplitBrainArbiter.Decide(both with { Serial = SerialEvidence.PeerAlive }).Verdict);
+        Assert.Equal(Verdict.StayBackup, SplitBrainArbiter.Decide(both with { Vrrp = VrrpEvidence.AdvertsFresh }).Verdict);
+    }
+
+    [Theory]
+    [InlineData(Carrier.Up, Verdict.TakeOver)]
+    [InlineData(Carrier.Down, Verdict.StayBackup)]
+    public void Peer_alive_on_public_but_nobody_holding_the_VIP_is_taken_over_only_while_the_heartbeat_link_has_carrier(Carrier heartbeat, Verdict expected)
+    {
+        // Both nodes starting without a serial link: no adverts anywhere, the peer answers ARP, the VIP does not.
+        var d = SplitBrainArbiter.Decide(BackupAllFine with
+        { Vrrp = VrrpEvidence.AdvertsStale, HeartbeatCarrier = heartbeat, Serial = SerialEvidence.NotConfigured, PeerReport = PeerReport.Unknown, Probe = ProbeResult.PeerAnswersVipFree });
+        Assert.Equal((expected, "B9"), (d.Verdict, d.Rule));
+        // Somebody answering for the VIP (a live master, or one whose daemon hangs) always keeps us backup.
+        var held = SplitBrainArbiter.Decide(BackupAllFine with
+        { Vrrp = VrrpEvidence.AdvertsStale, HeartbeatCarrier = heartbeat, Serial = SerialEvidence.NotConfigured, PeerReport = PeerReport.Unknown, Probe = ProbeResult.PeerAnswers });
+        Assert.Equal((Verdict.StayBackup, "B7"), (held.Verdict, held.Rule));
     }
 
     [Fact]

@@ -11,27 +11,31 @@ using Xunit.Abstractions;
 namespace Appliance.Tests.Arbiter;
 
 /// <summary>
-/// Two appliance processes (the published binary, `appliance pair run`) in two network
-/// namespaces: heartbeat veth between them, public NICs on a bridge in a third namespace, a socat
-/// pty pair as the null-modem cable. The VIP holders are sampled every 10 ms over rtnetlink in
-/// both namespaces for the whole scenario: there must never be two.
+/// Two appliance processes (the published binary, the product path `appliance run --config`, INI
+/// files written here) in two network namespaces: heartbeat veth between them, public NICs on a
+/// bridge in a third namespace, a socat pty pair as the null-modem cable. The VIP holders are
+/// sampled every 10 ms over rtnetlink in both namespaces for the whole scenario: there must
+/// never be two.
 /// </summary>
 [Trait("Category", "Host")]
 [Collection("pty")]
 public sealed partial class TwoApplianceScenarioTests : IDisposable
 {
     private const string Vip = "10.214.0.100";
+    private const string Key = "pair-test-key-0123456789abcdef";
     private readonly ITestOutputHelper _output;
     private readonly string _id = Random.Shared.Next(1000, 9999).ToString();
     private string NsA => $"sb{_id}a";
     private string NsB => $"sb{_id}b";
     private string NsL => $"sb{_id}l";
-    private readonly SocatCable _cable = new();
+    private readonly SocatCable _cable;
     private readonly List<(string Name, Process P, ConcurrentQueue<string> Log)> _procs = [];
 
     public TwoApplianceScenarioTests(ITestOutputHelper output)
     {
         _output = output;
+        // The daemon accepts serial devices under /dev/ only: socat's links to the two ptys go there (removed with the cable).
+        _cable = new SocatCable(linkPrefix: $"/dev/appliance-test-{_id}-tty");
         foreach (var ns in new[] { NsA, NsB, NsL }) Sh($"ip netns add {ns}");
         Sh($"ip -n {NsA} link add hb0 type veth peer name hb0 netns {NsB}");
         Sh($"ip -n {NsL} link add br0 type bridge");
@@ -66,12 +70,53 @@ public sealed partial class TwoApplianceScenarioTests : IDisposable
         return o;
     }
 
-    private ConcurrentQueue<string> StartAppliance(string name, string ns, int priority, int nodeId, string own, string peer, string tty, string keyFile)
+    /// <summary>The INI file of one director: the product's configuration, as an operator writes it.</summary>
+    private string Ini(string name, int nodeId, int priority, string own, string peer, string? tty)
     {
-        var args = $"netns exec {ns} {PublishedBinaryTests.Binary()} pair run --interface hb0 --public-interface pub0 --virtual-router-id 51 " +
-                   $"--virtual-ipaddress {Vip}/24 --advert-int 0.1 --peer-appliance --priority {priority} --node-id {nodeId} " +
-                   $"--public-address {own} --peer-public-address {peer} --serial {tty} --key-file {keyFile}";
-        var p = Process.Start(new ProcessStartInfo("ip", args) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        var serial = tty is null ? "enabled = no" : $"""
+            device = {tty}
+            baud = 115200
+            interval = 100ms
+            dead_time = 400ms
+            key = {Key}
+            """;
+        var text = $"""
+            [global]
+            node_name = {name}
+            node_id = {nodeId}
+            public_interface = pub0
+            heartbeat_interface = hb0
+            public_address = {own}
+            peer_public_address = {peer}
+
+            [vrrp_instance VI_1]
+            virtual_router_id = 51
+            priority = {priority}
+            advert_int = 0.1
+            virtual_ipaddress = {Vip}/24 dev pub0
+            track_interface = pub0
+
+            [sync]
+            enabled = no
+
+            [serial_heartbeat]
+            {serial}
+
+            [watchdog]
+            enabled = no
+            """;
+        var path = Path.Combine(_cable.Dir, $"{name}.ini");
+        File.WriteAllText(path, text);
+        return path;
+    }
+
+    private ConcurrentQueue<string> StartAppliance(string name, string ns, string ini)
+    {
+        var psi = new ProcessStartInfo("ip", $"netns exec {ns} {PublishedBinaryTests.Binary()} run --config {ini} --log-target stderr")
+        { RedirectStandardOutput = true, RedirectStandardError = true };
+        // Two daemons on one host: each keeps its state (IPVS ownership) in its own run directory.
+        psi.Environment["APPLIANCE_RUN_DIR"] = Directory.CreateDirectory(Path.Combine(_cable.Dir, $"run-{name}")).FullName;
+        var p = Process.Start(psi)!;
         var log = new ConcurrentQueue<string>();
         p.ErrorDataReceived += (_, e) => { if (e.Data is not null) log.Enqueue(e.Data); };
         p.OutputDataReceived += (_, e) => { if (e.Data is not null) log.Enqueue(e.Data); };
@@ -80,6 +125,11 @@ public sealed partial class TwoApplianceScenarioTests : IDisposable
         _procs.Add((name, p, log));
         return log;
     }
+
+    /// <summary>Director A (priority 150, node 1) and B (100, node 2), with or without the serial cable.</summary>
+    private (ConcurrentQueue<string> A, ConcurrentQueue<string> B) StartPair(bool serial = true) => (
+        StartAppliance("A", NsA, Ini("director-a", 1, 150, "10.214.0.1", "10.214.0.2", serial ? _cable.A : null)),
+        StartAppliance("B", NsB, Ini("director-b", 2, 100, "10.214.0.2", "10.214.0.1", serial ? _cable.B : null)));
 
     [LibraryImport("libc", SetLastError = true)]
     private static partial int setns(int fd, int nstype);
@@ -151,10 +201,7 @@ public sealed partial class TwoApplianceScenarioTests : IDisposable
     [Fact]
     public void Heartbeat_cut_then_serial_cut_never_give_two_masters_and_a_failed_public_link_hands_over()
     {
-        var key = Path.Combine(_cable.Dir, "key");
-        File.WriteAllText(key, "pair-test-key-0123456789abcdef\n");
-        var logA = StartAppliance("A", NsA, 150, 1, "10.214.0.1", "10.214.0.2", _cable.A, key);
-        var logB = StartAppliance("B", NsB, 100, 2, "10.214.0.2", "10.214.0.1", _cable.B, key);
+        var (logA, logB) = StartPair();
         using var sampler = new VipSampler(NsA, NsB);
         try
         {
@@ -195,10 +242,7 @@ public sealed partial class TwoApplianceScenarioTests : IDisposable
     [Fact]
     public void Master_power_loss_is_taken_over_without_overlap()
     {
-        var key = Path.Combine(_cable.Dir, "key");
-        File.WriteAllText(key, "pair-test-key-0123456789abcdef\n");
-        var logA = StartAppliance("A", NsA, 150, 1, "10.214.0.1", "10.214.0.2", _cable.A, key);
-        var logB = StartAppliance("B", NsB, 100, 2, "10.214.0.2", "10.214.0.1", _cable.B, key);
+        var (logA, logB) = StartPair();
         using var sampler = new VipSampler(NsA, NsB);
         try
         {
@@ -213,6 +257,69 @@ public sealed partial class TwoApplianceScenarioTests : IDisposable
             sampler.APoweredOff = true;
             Wait.Until(() => sampler.B, TimeSpan.FromSeconds(5), "B did not take over after A's power loss");
             _output.WriteLine($"takeover after power loss: {sw.Elapsed.TotalMilliseconds:0} ms; samples {sampler.Samples}");
+            Assert.True(Logged(logB, "rule B8"), "B did not take over by rule B8");
+            Assert.True(sampler.Both == 0, $"two VIP holders at {string.Join(", ", sampler.Overlaps)}");
+        }
+        finally
+        {
+            foreach (var (name, _, log) in _procs) _output.WriteLine($"--- {name}\n{string.Join("\n", log)}");
+        }
+    }
+
+    [Fact]
+    public void Graceful_stop_of_the_master_says_stopping_over_serial_and_the_backup_takes_over_at_once()
+    {
+        var (logA, logB) = StartPair();
+        using var sampler = new VipSampler(NsA, NsB);
+        try
+        {
+            Wait.Until(() => sampler.A && !sampler.B && Logged(logB, "rule B2"), TimeSpan.FromSeconds(15), "A did not become the single master");
+            WaitSamples(sampler, 20);
+            var sw = Stopwatch.StartNew();
+            var a = _procs[0].P;
+            Sh($"kill -TERM {a.Id}");
+            Wait.Until(() => sampler.B, TimeSpan.FromSeconds(5), "B did not take over after A's graceful stop");
+            var takeover = sw.Elapsed;
+            Assert.True(a.WaitForExit(10_000), "A did not exit after SIGTERM");
+            Assert.Equal(0, a.ExitCode);
+            WaitSamples(sampler, 20);
+            _output.WriteLine($"takeover after SIGTERM of the master: {takeover.TotalMilliseconds:0} ms; samples {sampler.Samples}, both holding: {sampler.Both}");
+            // Break before make: A released (priority 0), then said STOPPING over the cable; B took over by rule B3.
+            Assert.True(Logged(logB, "the peer says Stopping"), "B did not hear STOPPING over the serial link");
+            Assert.True(Logged(logB, "rule B3"), "B did not take over by rule B3 (planned handover)");
+            Assert.True(!sampler.A && sampler.B);
+            Assert.True(sampler.Both == 0, $"two VIP holders at {string.Join(", ", sampler.Overlaps)}");
+        }
+        finally
+        {
+            foreach (var (name, _, log) in _procs) _output.WriteLine($"--- {name}\n{string.Join("\n", log)}");
+        }
+    }
+
+    [Fact]
+    public void Without_the_serial_heartbeat_a_cut_heartbeat_link_is_judged_by_the_probe_and_a_dead_master_is_taken_over()
+    {
+        var (logA, logB) = StartPair(serial: false);
+        using var sampler = new VipSampler(NsA, NsB);
+        try
+        {
+            Wait.Until(() => sampler.A && !sampler.B && Logged(logB, "rule B4"), TimeSpan.FromSeconds(15), "A did not become the single master");
+            Assert.True(Logged(logB, "[serial_heartbeat] is disabled"), "B did not say it runs without the serial heartbeat");
+
+            // Heartbeat veth cut, no serial link: A still answers ARP on the public NIC, so B stays backup (rule B7).
+            Sh($"ip -n {NsA} link set hb0 down");
+            Wait.Until(() => Logged(logB, "rule B7"), TimeSpan.FromSeconds(5), "B did not conclude 'links cut, peer answers'");
+            WaitSamples(sampler, 100);
+            Assert.True(sampler.A && !sampler.B, "after the heartbeat cut A must still be the only holder");
+            Assert.True(Logged(logB, "PeerAnswersOnPublicOnly; front-panel fault"), "no alarm on B");
+
+            // A loses power: its kernel stops answering, B's repeated probe goes silent, B takes over (rule B8).
+            var sw = Stopwatch.StartNew();
+            _procs[0].P.Kill();
+            Sh($"ip -n {NsA} link set pub0 down");
+            sampler.APoweredOff = true;
+            Wait.Until(() => sampler.B, TimeSpan.FromSeconds(5), "B did not take over after A's power loss");
+            _output.WriteLine($"no serial: takeover after power loss (heartbeat already cut): {sw.Elapsed.TotalMilliseconds:0} ms; samples {sampler.Samples}, both holding: {sampler.Both}");
             Assert.True(Logged(logB, "rule B8"), "B did not take over by rule B8");
             Assert.True(sampler.Both == 0, $"two VIP holders at {string.Join(", ", sampler.Overlaps)}");
         }

@@ -132,6 +132,7 @@ internal static unsafe class LibcLayout
             .ConstantAs(Libc.IPPROTO_VRRP, "({ struct protoent *p = getprotobyname(\"vrrp\"); p ? p->p_proto : -1; })")
             // net/if.h
             .Constant(Libc.IF_NAMESIZE)
+            .Constant(Libc.SIOCGIFHWADDR)
             // linux/netlink.h, genetlink.h, rtnetlink.h
             .Constant(Libc.NETLINK_ROUTE)
             .Constant(Libc.NETLINK_GENERIC)
@@ -416,6 +417,13 @@ internal static unsafe class LibcLayout
             .Field("fd", p => ref p->fd)
             .Field("events", p => ref p->events)
             .Field("revents", p => ref p->revents);
+        t.Struct<sockaddr>("struct sockaddr")
+            .Field("sa_family", p => ref p->sa_family)
+            .Field("sa_data", p => ref p->sa_data);
+        // ifr_name and ifr_hwaddr are glibc macros for members of unnamed unions; offsetof and sizeof see through them.
+        t.Struct<ifreq>("struct ifreq")
+            .Field("ifr_name", p => ref p->ifr_name)
+            .Field("ifr_hwaddr", p => ref p->ifr_hwaddr);
         t.Struct<watchdog_info>("struct watchdog_info")
             .Field("options", p => ref p->options)
             .Field("firmware_version", p => ref p->firmware_version)

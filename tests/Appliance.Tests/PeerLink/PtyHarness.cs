@@ -11,15 +11,21 @@ internal sealed class SocatCable : IDisposable
 {
     private Process? _socat;
     public string Dir { get; }
-    public string A => Path.Combine(Dir, "ttyA");
-    public string B => Path.Combine(Dir, "ttyB");
+    public string A => _links + "A";
+    public string B => _links + "B";
     private readonly bool _loop;
+    private readonly string _links;
 
-    /// <summary><paramref name="loop"/>: one pty whose other end echoes everything back (socat PIPE), like a loopback plug.</summary>
-    public SocatCable(bool loop = false)
+    /// <summary>
+    /// <paramref name="loop"/>: one pty whose other end echoes everything back (socat PIPE), like a loopback plug.
+    /// <paramref name="linkPrefix"/>: where socat's symlinks to the two ptys go (PREFIX + "A"/"B"; default in
+    /// <see cref="Dir"/>); the daemon's configuration accepts only device paths under /dev/.
+    /// </summary>
+    public SocatCable(bool loop = false, string? linkPrefix = null)
     {
         Dir = Directory.CreateTempSubdirectory("appliance-pty-").FullName;
         _loop = loop;
+        _links = linkPrefix ?? Path.Combine(Dir, "tty");
         Start();
     }
 
