@@ -202,11 +202,11 @@ public sealed class HealthMonitor
             _inFlight++;
             if (_inFlight > PeakInFlight) PeakInFlight = _inFlight;
             _core.OnStarted(key);
-            _ = RunCheckAsync(key, entry.Checker);
+            _ = RunCheckAsync(key, entry.Checker, now - due);
         }
     }
 
-    private async Task RunCheckAsync(RealServerKey key, IChecker checker)
+    private async Task RunCheckAsync(RealServerKey key, IChecker checker, TimeSpan late)
     {
         CheckResult result;
         var start = Stopwatch.GetTimestamp();
@@ -219,7 +219,7 @@ public sealed class HealthMonitor
             // Checkers turn every expected failure into a result; this is a bug, but it must not stop the loop.
             result = CheckResult.Failed($"checking {key} failed unexpectedly: {e.GetType().Name}: {e.Message}", Stopwatch.GetElapsedTime(start));
         }
-        _events.Writer.TryWrite(new ResultEvent(key, result));
+        _events.Writer.TryWrite(new ResultEvent(key, result, late));
     }
 
     private void Handle(Event ev)
@@ -229,6 +229,8 @@ public sealed class HealthMonitor
             case ResultEvent r:
                 _inFlight--;
                 ChecksCompleted++;
+                if (_log.IsEnabled(LogLevel.Debug))
+                    _log.Write(LogLevel.Debug, "health", $"check of {r.Key.Address} of {r.Key.Service} (started {r.Late.TotalMilliseconds:0} ms after due, took {r.Result.Duration.TotalMilliseconds:0} ms): {(r.Result.Succeeded ? "ok" : "failed")}: {r.Result.Reason}");
                 Apply(_core.OnResult(r.Key, r.Result, _clock.Now));
                 break;
             case ReloadEvent l:
@@ -301,7 +303,7 @@ public sealed class HealthMonitor
     }
 
     private abstract record Event;
-    private sealed record ResultEvent(RealServerKey Key, CheckResult Result) : Event;
+    private sealed record ResultEvent(RealServerKey Key, CheckResult Result, TimeSpan Late) : Event;
     private sealed record ReloadEvent(HealthModel Model) : Event;
     private sealed record ResetEvent(TaskCompletionSource Done) : Event;
     private sealed record QueryEvent(TaskCompletionSource<HealthReport> Reply) : Event;
