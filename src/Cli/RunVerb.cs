@@ -125,6 +125,7 @@ public sealed class RunVerb : IVerb
                 : null;
             // Started after the daemon's first configuration; a NIC not ready yet is retried inside.
             using var vrrp = VrrpHost.Start(config, log, loop.Clock, change => loop.Post(new VrrpStateChanged(change)), vrrpProgress is null ? null : vrrpProgress.Progress);
+            if (vrrp is not null) director.PreemptionGate = vrrp.TrySetPreemptionGate;
             loop.RunAsync(daemon, CancellationToken.None).GetAwaiter().GetResult();
             log.Info(ApplianceDaemon.Component, "stopped");
         }

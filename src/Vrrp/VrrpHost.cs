@@ -25,17 +25,27 @@ public sealed class VrrpHost : IDisposable
 
     private readonly Action<VrrpStateChange>? _stateChanged;
     private readonly Action<TimeSpan>? _loopTurn;
+    private readonly bool _preemptionGated;
 
-    private VrrpHost(IReadOnlyList<VrrpInstanceConfig> instances, bool groupFailover, ILog log, IClock clock, Action<VrrpStateChange>? stateChanged, Action<TimeSpan>? loopTurn)
+    private VrrpHost(IReadOnlyList<VrrpInstanceConfig> instances, bool groupFailover, ILog log, IClock clock, Action<VrrpStateChange>? stateChanged, Action<TimeSpan>? loopTurn, bool preemptionGated)
     {
         _stateChanged = stateChanged;
         _loopTurn = loopTurn;
+        _preemptionGated = preemptionGated;
         _thread = new Thread(() => Run(instances, groupFailover, log, clock)) { Name = "vrrp-loop", IsBackground = true };
         _thread.Start();
     }
 
     /// <summary>The running service; null until VRRP has started.</summary>
     public VrrpService? Service => _service;
+
+    /// <summary>Posts the sync catch-up gate's verdict to the running service; false while VRRP has not started (try again later).</summary>
+    public bool TrySetPreemptionGate(bool open, TimeSpan waitingSince, string reason)
+    {
+        if (_service is not { } service) return false;
+        service.SetPreemptionGate(open, waitingSince, reason);
+        return true;
+    }
 
     /// <summary>
     /// Starts VRRP for <paramref name="config"/>; null when it has no vrrp_instance.
@@ -45,7 +55,9 @@ public sealed class VrrpHost : IDisposable
     public static VrrpHost? Start(ApplianceConfig config, ILog log, IClock clock, Action<VrrpStateChange>? stateChanged = null, Action<TimeSpan>? loopTurn = null)
     {
         var instances = VrrpConfigMapping.Instances(config);
-        return instances.Count == 0 ? null : new VrrpHost(instances, config.Global.GroupFailover, log, clock, stateChanged, loopTurn);
+        // With connection sync on, the daemon's DirectorStatePart runs the catch-up gate and posts its verdicts
+        // (VrrpService.SetPreemptionGate): preemption waits for the connection table (docs/sync.md "Failback").
+        return instances.Count == 0 ? null : new VrrpHost(instances, config.Global.GroupFailover, log, clock, stateChanged, loopTurn, config.Sync.Enabled);
     }
 
     private void Run(IReadOnlyList<VrrpInstanceConfig> instances, bool groupFailover, ILog log, IClock clock)
@@ -61,6 +73,7 @@ public sealed class VrrpHost : IDisposable
                 {
                     StateChanged = _stateChanged,
                     LoopTurn = _loopTurn,
+                    PreemptionGated = _preemptionGated,
                 };
                 service.Start();
             }
