@@ -42,7 +42,7 @@ public sealed class DirectorCatchUpTests : IDisposable
                 return true;
             },
         };
-        // timeout_tcp = timeout_udp = 40 s: refresh 10 s, settle window 13 s, maximum 53 s.
+        // timeout_tcp = timeout_udp = 40 s: refresh 10 s, settle window 13 s, minimum 40 s, maximum 53 s.
         var ini = Path.Combine(_dir.FullName, "appliance.ini");
         File.WriteAllText(ini, File.ReadAllText(Repo.FactoryIni).Replace("timeout_tcp = 900", "timeout_tcp = 40").Replace("timeout_udp = 300", "timeout_udp = 40"));
         _config = ConfigLoader.Load(ini).Config ?? throw new InvalidOperationException("the test INI is refused");
@@ -84,21 +84,22 @@ public sealed class DirectorCatchUpTests : IDisposable
         Assert.False(Assert.Single(_posts).Open);
         Assert.Equal(since, _posts[0].Since);
 
-        Advance(20, s => 50 * (s + 1));                   // 50 more entries every second for 20 s
+        Advance(30, s => 50 * (s + 1));                   // 50 more entries every second for 30 s
         Assert.All(_posts, p => Assert.False(p.Open));
-        Assert.Equal(21, _posts.Count);                    // one verdict per reading
-        Assert.Contains("still growing", _posts[^1].Reason);
+        Assert.Equal(31, _posts.Count);                    // one verdict per reading
+        Assert.Contains("waiting at least 40 s", _posts[^1].Reason);
         var snapshot = _part.SyncStatus(_clock.Now);
         Assert.True(snapshot.CatchUp!.Waiting);
-        Assert.Equal(1000, snapshot.CatchUp.SyncedEntries);
+        Assert.Equal(1500, snapshot.CatchUp.SyncedEntries);
 
-        Advance(12, _ => 1000);                            // settled, but not yet for a whole 13 s window
+        Advance(12, _ => 1500);                            // past the minimum, but not yet settled for a whole 13 s window
         Assert.All(_posts, p => Assert.False(p.Open));
-        Advance(2, _ => 1000);
+        Assert.Contains("still growing", _posts[^1].Reason);
+        Advance(1, _ => 1500);
         var open = _posts[^1];
         Assert.True(open.Open);
         Assert.Equal(since, open.Since);
-        Assert.Contains("1000 synced entries, grew by 0", open.Reason);
+        Assert.Contains("1500 synced entries, grew by 0", open.Reason);
         Assert.Contains(_log.Lines, l => l.Message.Contains("catch-up gate open after"));
         Assert.False(_part.SyncStatus(_clock.Now).CatchUp!.Waiting);
 
