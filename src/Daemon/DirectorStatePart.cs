@@ -47,7 +47,7 @@ public sealed class DirectorStatePart(EventLoop loop, ILog log, SyncShell sync, 
 
     /// <summary>
     /// Delivers a catch-up verdict (open, waiting since, reason) to VRRP; false when VRRP is not running yet
-    /// (the verdict is sent again at the next reading). Null: nobody preempts here (no VRRP instance).
+    /// (the table is read and the verdict sent again 100 ms later). Null: nobody preempts here (no VRRP instance).
     /// Set before the loop runs (<c>appliance run</c>: <see cref="VrrpHost.TrySetPreemptionGate"/>).
     /// </summary>
     public Func<bool, TimeSpan, string, bool>? PreemptionGate { get; set; }
@@ -125,7 +125,8 @@ public sealed class DirectorStatePart(EventLoop loop, ILog log, SyncShell sync, 
         if (_catchUp is null || _released) return;
         try
         {
-            _catchUp.Observe(now, sync.ReadTable().Synced);
+            if (sync.HasConnectionTable) _catchUp.Observe(now, sync.ReadTable().Synced);
+            else _catchUp.ObserveNoTable(now);
             _tableError = null;
         }
         catch (IOException e)
@@ -148,8 +149,12 @@ public sealed class DirectorStatePart(EventLoop loop, ILog log, SyncShell sync, 
             _nextProgressLog = now + ProgressLogInterval;
             log.Info("sync", $"catch-up gate: waiting ({verdict.Reason})");
         }
-        _sample = loop.Schedule(now + _catchUp.Options.SampleInterval, new CatchUpSampleDue());
+        // A verdict VRRP could not take yet (its service is still being built) is sent again soon: on a node
+        // without a table to wait for, preemption should not lose a whole sample interval to start-up.
+        _sample = loop.Schedule(now + (delivered ? _catchUp.Options.SampleInterval : RedeliverAfter), new CatchUpSampleDue());
     }
+
+    private static readonly TimeSpan RedeliverAfter = TimeSpan.FromMilliseconds(100);
 
     private bool Deliver(bool open, string reason) => PreemptionGate is not { } post || post(open, _catchUpSince, reason);
 

@@ -55,6 +55,7 @@ public sealed class SyncCatchUp : IPreemptionGate
     private readonly List<(TimeSpan At, long Count)> _samples = new();
     private TimeSpan _started;
     private long? _peerCount;
+    private bool _noTable;
 
     public SyncCatchUp(CatchUpOptions options, TimeSpan now)
     {
@@ -77,6 +78,7 @@ public sealed class SyncCatchUp : IPreemptionGate
         _started = now;
         _samples.Clear();
         _peerCount = null;
+        _noTable = false;
     }
 
     /// <summary>One reading of the local table: entries whose origin is SYNC.</summary>
@@ -84,11 +86,19 @@ public sealed class SyncCatchUp : IPreemptionGate
     {
         if (syncedEntries < 0) throw new ArgumentOutOfRangeException(nameof(syncedEntries));
         if (_samples.Count > 0 && now < _samples[^1].At) return; // a late reading never rewrites history
+        _noTable = false;
         _samples.Add((now, syncedEntries));
         // Keep one sample older than the window so growth across the full window is known.
         var horizon = now - _options.SettleWindow;
         while (_samples.Count > 2 && _samples[1].At <= horizon) _samples.RemoveAt(0);
     }
+
+    /// <summary>
+    /// The node has no IPVS connection table at all (ip_vs not loaded: the daemon loads it with the
+    /// configuration, before VRRP starts, so this means IPVS is unavailable here). Nothing can be
+    /// synced or lost: the gate opens. A table that appears later counts again.
+    /// </summary>
+    public void ObserveNoTable(TimeSpan now) => _noTable = true;
 
     /// <summary>The number of connections the current master says it has.</summary>
     public void ObservePeerCount(long entries) => _peerCount = entries < 0 ? null : entries;
@@ -97,6 +107,8 @@ public sealed class SyncCatchUp : IPreemptionGate
     {
         var waited = now - _started;
         var latest = _samples.Count == 0 ? (long?)null : _samples[^1].Count;
+        if (_noTable)
+            return new(true, "this node has no IPVS connection table (ip_vs is not loaded): no connection to wait for");
         if (latest is long have && _peerCount is long peer && have >= (long)Math.Ceiling(peer * _options.PeerFraction))
             return new(true, $"{have} synced entries, the master reports {peer}");
         if (waited >= _options.MaximumWait)

@@ -76,6 +76,9 @@ public sealed class SyncShell(IpvsSysctls sysctls, ConnSyncReader table, Func<Sy
 
     public ConnSyncCounts ReadTable() => table.Read();
 
+    /// <summary>False when the node has no IPVS connection table (ip_vs not loaded).</summary>
+    public bool HasConnectionTable => table.Exists;
+
     /// <summary>The operator's view: daemons, syncids, interface, table counts, sysctls (effective vs configured), last error.</summary>
     public string Status(SyncConfiguration? config)
     {

@@ -113,10 +113,15 @@ public sealed class DirectorCatchUpTests : IDisposable
     {
         _vrrpRunning = false;
         Enter(VrrpState.Backup);
-        Advance(60, _ => 0);                               // the maximum wait (53 s) has passed
+        for (int i = 0; i < 600; i++)                      // 60 s in steps of 100 ms: past the maximum wait (53 s)
+        {
+            _clock.Now += TimeSpan.FromMilliseconds(100);
+            _loop.RunPending(new Handler(_part));
+        }
         Assert.Empty(_posts);
         _vrrpRunning = true;
-        Advance(1, _ => 0);
+        _clock.Now += TimeSpan.FromMilliseconds(100);      // re-sent within 100 ms, not at the next 1 s reading
+        _loop.RunPending(new Handler(_part));
         Assert.True(Assert.Single(_posts).Open);
         Assert.Contains("maximum wait", _posts[0].Reason);
 
@@ -128,5 +133,15 @@ public sealed class DirectorCatchUpTests : IDisposable
         Assert.Null(_part.SyncStatus(_clock.Now).CatchUp);
         Advance(5, _ => 10);
         Assert.Single(_posts);
+    }
+
+    [Fact]
+    public void Without_an_IPVS_table_the_gate_opens_at_once()
+    {
+        File.Delete(_table);
+        Enter(VrrpState.Backup);
+        var post = Assert.Single(_posts);
+        Assert.True(post.Open);
+        Assert.Contains("ip_vs is not loaded", post.Reason);
     }
 }

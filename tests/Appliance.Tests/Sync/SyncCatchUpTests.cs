@@ -141,4 +141,16 @@ public class SyncCatchUpTests
         Assert.Equal(10, gate.LatestCount);
         Assert.Equal(13 * S, gate.NextSampleAt);
     }
+
+    [Fact]
+    public void A_node_without_an_IPVS_table_has_nothing_to_wait_for_until_a_table_appears()
+    {
+        var gate = new SyncCatchUp(Options, 0 * S);
+        gate.ObserveNoTable(1 * S);
+        var v = gate.Evaluate(1 * S);
+        Assert.True(v.CaughtUp);
+        Assert.Contains("no IPVS connection table", v.Reason);
+        gate.Observe(2 * S, 0);
+        Assert.False(gate.Evaluate(2 * S).CaughtUp);
+    }
 }
