@@ -93,6 +93,8 @@ public sealed class DirectorStatePart(EventLoop loop, ILog log, SyncShell sync, 
 
     private void StartCatchUp(TimeSpan now)
     {
+        // The instances of a sync group enter BACKUP together: one log line for the director, one wait per entry.
+        bool alreadyWaiting = _catchUp is not null && !_released;
         StopCatchUp();
         _catchUpSince = now;
         _released = false;
@@ -106,7 +108,7 @@ public sealed class DirectorStatePart(EventLoop loop, ILog log, SyncShell sync, 
         }
         _catchUp = new SyncCatchUp(_sync.CatchUp, now);
         _nextProgressLog = now + ProgressLogInterval;
-        log.Info("sync", $"catch-up gate: preemption of a lower-priority master waits until this node's connection table has settled " +
+        if (!alreadyWaiting) log.Info("sync", $"catch-up gate: preemption of a lower-priority master waits until this node's connection table has settled " +
             $"(no growth over {Seconds(_catchUp.Options.SettleWindow)}, at least {Seconds(_catchUp.Options.MinimumWait)}, at most {Seconds(_catchUp.Options.MaximumWait)})");
         SampleCatchUp(now);
     }

@@ -27,7 +27,8 @@
 # table held every live connection (the gate logged the hold and its release before the
 # takeover); pair k loses every idle connection at both failovers and everything at failback2.
 #
-# make test runs this reduced variant (100 + 10 connections, --set 20 10 20, hold 25 s);
+# make test runs this reduced variant (100 + 10 connections, keepalives 2 s / 6 s, --set 20 10 20,
+# hold 25 s);
 # sync-bench.sh (make bench-sync) runs the full one with the issue's numbers.
 #@ timeout 480
 #@ daemon off
@@ -35,7 +36,7 @@
 SF_COUNT=${SF_COUNT:-100}
 SF_IDLE=${SF_IDLE:-10}
 SF_EST_MS=${SF_EST_MS:-2000}
-SF_IDLE_MS=${SF_IDLE_MS:-8000}
+SF_IDLE_MS=${SF_IDLE_MS:-6000}
 SF_T=${SF_T:-20}
 SF_HOLD=${SF_HOLD:-25}
 
@@ -261,6 +262,7 @@ sf_pair() {
   SETS="s1"
   sf_hold $P
   sf_before_all
+  sf_log "$P planned: SIGTERM to d1's daemon"
   kill -TERM $(cat $W/${P}d1.pid)
   sf_until 20 "$P planned: d2 holds the VIP" 'sf_holds $P 2' || return 1
   sf_log "$P planned: d2 took over; d2 $(sf_table $P 2)"
@@ -278,7 +280,10 @@ sf_pair() {
   SETS="$SETS s2"
   sf_hold $P
   sf_before_all
-  for l in pub rs hb; do $IP -n ${P}d1 link set $l down; done
+  # The heartbeat first: d1's FAULT sends priority 0, which must not reach d2 (that would be a
+  # planned handover); d2 has to notice the silence (Master_Down_Interval).
+  sf_log "$P unplanned: d1's links down"
+  for l in hb pub rs; do $IP -n ${P}d1 link set $l down; done
   sf_until 20 "$P unplanned: d2 holds the VIP" 'sf_holds $P 2' || return 1
   sf_log "$P unplanned: d2 took over; d2 $(sf_table $P 2)"
   sf_count_all unplanned
@@ -328,7 +333,7 @@ scenario_main() {
   wait $pa || true; wait $pk || true
   for p in a k; do
     echo "----- pair $p"; cat $W/$p.out
-    for n in 1 2; do echo "----- $p d$n daemon log (sync, vrrp, director)"; grep -E 'sync|vrrp|director|===' $W/${p}d$n.log | tail -n 40; done
+    for n in 1 2; do echo "----- $p d$n daemon log (sync, vrrp, director, daemon)"; grep -E 'sync:|vrrp:|director:|daemon: (SIG|stopped)|===' $W/${p}d$n.log | grep -v 'catch-up gate: waiting' | tail -n 60; done
   done
   echo "----- results"; cat $W/results
   [ -s $W/failures ] && lab_fail "$(head -3 $W/failures | tr '\n' ' ')"
