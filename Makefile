@@ -35,6 +35,8 @@ FW_OUT := firmware/out
 IMAGE := $(FW_OUT)/appliance.img
 FW_INPUTS := $(shell find rootfs firmware -type f -not -path 'firmware/out/*' -not -path 'firmware/cache/*' -not -path 'firmware/br/*')
 .PHONY: image lab lab-test board-check run stop
+# Static helpers the guests run from the 9p-shared tests/lab (the connection-sync scenarios' client and echo server).
+LAB_TOOLS := tests/lab/cache/connhold
 
 image: $(IMAGE)
 $(IMAGE): $(BIN) $(FW_INPUTS)
@@ -42,14 +44,24 @@ $(IMAGE): $(BIN) $(FW_INPUTS)
 	firmware/build-image.sh
 
 # One scenario: make lab SCENARIO=boot (all when SCENARIO is empty).
-lab: $(IMAGE)
+lab: $(IMAGE) $(LAB_TOOLS)
 	tests/tools/install-deps.sh lab
 	tests/lab/lab.sh $(SCENARIO)
 
 # Run by `make test` after the unit tests: the Buildroot tree's consistency, then every scenario.
-lab-test: $(IMAGE) board-check
+lab-test: $(IMAGE) board-check $(LAB_TOOLS)
 	tests/tools/install-deps.sh lab
 	tests/lab/lab.sh
+
+tests/lab/cache/connhold: tests/lab/tools/connhold.c
+	mkdir -p $(@D)
+	gcc -O2 -static -Wall -Werror -o $@ $<
+
+# Connection sync, full size (docs/benchmarks.md "Connection sync"): appliance vs kernel defaults, ~10 min.
+.PHONY: bench-sync
+bench-sync: $(IMAGE) $(LAB_TOOLS)
+	tests/tools/install-deps.sh lab
+	tests/lab/lab.sh sync-bench
 
 board-check:
 	tests/lab/check-board.sh

@@ -131,6 +131,7 @@ public sealed class RunVerb : IVerb
             // Started after the daemon's first configuration; a NIC not ready yet is retried inside.
             using var vrrp = VrrpHost.Start(config, log, loop.Clock, change => loop.Post(new VrrpStateChanged(change)),
                 config.VrrpInstances.Count > 0 ? Vouch("vrrp") : null, arbiter?.Authority);
+            if (vrrp is not null) director.PreemptionGate = vrrp.TrySetPreemptionGate;
             loop.RunAsync(daemon, CancellationToken.None).GetAwaiter().GetResult();
             log.Info(ApplianceDaemon.Component, "stopped");
         }

@@ -315,10 +315,16 @@ public static class IpvsCodec
         return true;
     }
 
+    /// <summary>
+    /// One daemon of a GET_DAEMON dump (ip_vs_genl_dump_daemon: an IPVS_CMD_NEW_DAEMON message with one
+    /// nested IPVS_CMD_ATTR_DAEMON). False, for the caller to count, on anything the kernel never sends:
+    /// another command, a state other than master/backup, a sync id above 255 (the kernel keeps a u8),
+    /// no interface, a multicast group of the wrong length, a truncated attribute.
+    /// </summary>
     public static bool TryReadDaemon(in NetlinkMessage message, out SyncDaemon? daemon)
     {
         daemon = null;
-        if (!message.TryGetGeneric(out _, out var top)) return false;
+        if (!message.TryGetGeneric(out var genl, out var top) || genl.Command != (byte)IpvsCommand.NewDaemon) return false;
         while (top.TryNext(out var outer))
         {
             if (outer.Type != IpvsAttr.CmdDaemon) continue;
@@ -338,13 +344,14 @@ public static class IpvsCodec
                     IpvsAttr.DaemonSyncMaxLen => a.TryU16(out maxLen),
                     IpvsAttr.DaemonMcastPort => a.TryU16(out port),
                     IpvsAttr.DaemonMcastTtl => a.TryU8(out ttl),
-                    IpvsAttr.DaemonMcastGroup => a.Payload.Length >= 4 && (group = new IPAddress(a.Payload[..4])) is not null,
-                    IpvsAttr.DaemonMcastGroup6 => a.Payload.Length >= 16 && (group = new IPAddress(a.Payload[..16])) is not null,
+                    IpvsAttr.DaemonMcastGroup => a.Payload.Length == 4 && (group = new IPAddress(a.Payload)) is not null,
+                    IpvsAttr.DaemonMcastGroup6 => a.Payload.Length == 16 && (group = new IPAddress(a.Payload)) is not null,
                     _ => true,
                 };
                 if (!ok) return false;
             }
-            if (r.Error != NetlinkMalformation.None || state == 0 || ifn is null) return false;
+            if (r.Error != NetlinkMalformation.None || state is not ((uint)SyncState.Master or (uint)SyncState.Backup)
+                || syncId > 255 || string.IsNullOrEmpty(ifn)) return false;
             daemon = new SyncDaemon((SyncState)state, ifn, syncId, maxLen, group, port, ttl);
             return true;
         }

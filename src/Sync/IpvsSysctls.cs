@@ -61,6 +61,9 @@ public sealed class ConnSyncReader(string path = ConnSyncReader.ProcPath)
 
     public string Path { get; } = path;
 
+    /// <summary>False when this network namespace has no IPVS (the ip_vs module is not loaded): then there is no table at all.</summary>
+    public bool Exists => File.Exists(Path);
+
     /// <exception cref="IOException">When the file cannot be read (ip_vs not loaded), naming the file.</exception>
     public ConnSyncCounts Read()
     {

@@ -19,18 +19,24 @@ public sealed record CatchUpOptions(TimeSpan SampleInterval, TimeSpan SettleWind
     double GrowthTolerance = 0.01, double PeerFraction = 0.99)
 {
     /// <summary>
-    /// Defaults from the derived refresh period: the master re-sends every connection that has a
-    /// client packet within one refresh period (+ the master thread's flush delay), so a count
-    /// that did not grow over such a window has everything active; an idle flow is re-sent at
-    /// its next packet, which a live one sends within its timeout, hence the maximum.
+    /// Defaults from the timeouts and the refresh period. The master re-sends a connection on its
+    /// first client packet at least one refresh period after its previous sync, so a connection
+    /// sending every K seconds reaches a node that just came up within R + K + 3 s; every
+    /// connection the derived settings keep alive across a failover has R + K + 3 s below the
+    /// timeout T (docs/sync.md). Hence the minimum wait is T: by then every such connection,
+    /// idle ones included, has been re-sent at least once. A count that then did not grow over a
+    /// window of R + 3 s has settled; the maximum (T + R + 3 s unless configured) ends the wait
+    /// when new connections keep arriving.
     /// </summary>
     public static CatchUpOptions Derive(IpvsTimeouts timeouts, int refreshPeriodSeconds, TimeSpan? maximumWait = null)
     {
         var refresh = refreshPeriodSeconds > 0 ? refreshPeriodSeconds : SyncSysctlDerivation.DerivedRefreshPeriod(timeouts);
+        var timeout = TimeSpan.FromSeconds(SyncSysctlDerivation.RelevantTimeout(timeouts));
         var window = TimeSpan.FromSeconds(refresh + SyncSysctlDerivation.MasterFlushDelaySeconds);
-        var max = maximumWait ?? TimeSpan.FromSeconds(SyncSysctlDerivation.RelevantTimeout(timeouts) + refresh + SyncSysctlDerivation.MasterFlushDelaySeconds);
+        var max = maximumWait ?? timeout + window;
+        var min = timeout < max ? timeout : max;
         if (max < window) window = max;
-        return new CatchUpOptions(TimeSpan.FromSeconds(1), window, window, max);
+        return new CatchUpOptions(TimeSpan.FromSeconds(1), window, min, max);
     }
 }
 
@@ -49,6 +55,7 @@ public sealed class SyncCatchUp : IPreemptionGate
     private readonly List<(TimeSpan At, long Count)> _samples = new();
     private TimeSpan _started;
     private long? _peerCount;
+    private bool _noTable;
 
     public SyncCatchUp(CatchUpOptions options, TimeSpan now)
     {
@@ -71,6 +78,7 @@ public sealed class SyncCatchUp : IPreemptionGate
         _started = now;
         _samples.Clear();
         _peerCount = null;
+        _noTable = false;
     }
 
     /// <summary>One reading of the local table: entries whose origin is SYNC.</summary>
@@ -78,11 +86,19 @@ public sealed class SyncCatchUp : IPreemptionGate
     {
         if (syncedEntries < 0) throw new ArgumentOutOfRangeException(nameof(syncedEntries));
         if (_samples.Count > 0 && now < _samples[^1].At) return; // a late reading never rewrites history
+        _noTable = false;
         _samples.Add((now, syncedEntries));
         // Keep one sample older than the window so growth across the full window is known.
         var horizon = now - _options.SettleWindow;
         while (_samples.Count > 2 && _samples[1].At <= horizon) _samples.RemoveAt(0);
     }
+
+    /// <summary>
+    /// The node has no IPVS connection table at all (ip_vs not loaded: the daemon loads it with the
+    /// configuration, before VRRP starts, so this means IPVS is unavailable here). Nothing can be
+    /// synced or lost: the gate opens. A table that appears later counts again.
+    /// </summary>
+    public void ObserveNoTable(TimeSpan now) => _noTable = true;
 
     /// <summary>The number of connections the current master says it has.</summary>
     public void ObservePeerCount(long entries) => _peerCount = entries < 0 ? null : entries;
@@ -91,6 +107,8 @@ public sealed class SyncCatchUp : IPreemptionGate
     {
         var waited = now - _started;
         var latest = _samples.Count == 0 ? (long?)null : _samples[^1].Count;
+        if (_noTable)
+            return new(true, "this node has no IPVS connection table (ip_vs is not loaded): no connection to wait for");
         if (latest is long have && _peerCount is long peer && have >= (long)Math.Ceiling(peer * _options.PeerFraction))
             return new(true, $"{have} synced entries, the master reports {peer}");
         if (waited >= _options.MaximumWait)
@@ -98,7 +116,7 @@ public sealed class SyncCatchUp : IPreemptionGate
         if (latest is null)
             return new(false, $"no reading of the connection table yet (waited {Seconds(waited)})");
         if (waited < _options.MinimumWait)
-            return new(false, $"{latest} synced entries after {Seconds(waited)}; waiting at least {Seconds(_options.MinimumWait)} (one refresh period)");
+            return new(false, $"{latest} synced entries after {Seconds(waited)}; waiting at least {Seconds(_options.MinimumWait)} (one timeout: every connection that can survive is re-sent by then)");
         var horizon = now - _options.SettleWindow;
         var index = _samples.FindLastIndex(s => s.At <= horizon);
         if (index < 0)

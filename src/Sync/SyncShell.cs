@@ -76,6 +76,9 @@ public sealed class SyncShell(IpvsSysctls sysctls, ConnSyncReader table, Func<Sy
 
     public ConnSyncCounts ReadTable() => table.Read();
 
+    /// <summary>False when the node has no IPVS connection table (ip_vs not loaded).</summary>
+    public bool HasConnectionTable => table.Exists;
+
     /// <summary>The operator's view: daemons, syncids, interface, table counts, sysctls (effective vs configured), last error.</summary>
     public string Status(SyncConfiguration? config)
     {
@@ -122,7 +125,7 @@ public sealed class SyncShell(IpvsSysctls sysctls, ConnSyncReader table, Func<Sy
             sb.AppendLine(line.TrimEnd());
         }
         if (config is not null)
-            sb.AppendLine($"timeouts: {config.Timeouts} (effective {config.Timeouts.Effective}); catch-up: window {config.CatchUp.SettleWindow.TotalSeconds} s, maximum {config.CatchUp.MaximumWait.TotalSeconds} s");
+            sb.AppendLine($"timeouts: {config.Timeouts} (effective {config.Timeouts.Effective}); catch-up: at least {config.CatchUp.MinimumWait.TotalSeconds} s, settle window {config.CatchUp.SettleWindow.TotalSeconds} s, maximum {config.CatchUp.MaximumWait.TotalSeconds} s");
         var last = ReadLastError();
         sb.AppendLine($"last error: {(problems.Count > 0 ? string.Join("; ", problems) : last ?? "none")}");
         return sb.ToString();

@@ -55,6 +55,16 @@ public abstract record VrrpEvent
     /// <summary>Operator <c>failover</c>: a MASTER hands over now (priority 0) and stays BACKUP.</summary>
     public sealed record OperatorFailover : VrrpEvent;
 
+    /// <summary>
+    /// The sync catch-up gate's verdict (issue 8, docs/sync.md "Failback"): may this node PREEMPT a live
+    /// lower-priority master, or must it wait until its kernel connection table has caught up? The first
+    /// one switches the gate on for good: from then on every entry into BACKUP closes it again until an
+    /// open verdict arrives whose wait began at or after that entry (<paramref name="WaitingSince"/>), so a
+    /// verdict meant for an earlier BACKUP period never opens it. Only preemption waits: a takeover because
+    /// the master is gone (Master_Down_Timer with no advert, priority 0) happens at once as always.
+    /// </summary>
+    public sealed record PreemptionGateChanged(bool Open, TimeSpan WaitingSince, string Reason) : VrrpEvent;
+
     /// <summary>A sync-group peer instance changed state; this one follows (keepalived vrrp_sync_group).</summary>
     public sealed record GroupTransition(VrrpState Target, string Reason) : VrrpEvent;
 }
@@ -83,4 +93,10 @@ public abstract record VrrpAction
 
     /// <summary>Master_Down_Timer fired but the arbiter said no: stays BACKUP (logged, shown to the operator).</summary>
     public sealed record TakeoverWithheld(string Reason) : VrrpAction;
+
+    /// <summary>A live lower-priority master would have been preempted, but the catch-up gate is closed: once per BACKUP period.</summary>
+    public sealed record PreemptionHeld(string Reason) : VrrpAction;
+
+    /// <summary>The catch-up gate opened while BACKUP; <paramref name="WasHolding"/>: a preemption was being held and now proceeds.</summary>
+    public sealed record PreemptionReleased(string Reason, bool WasHolding) : VrrpAction;
 }

@@ -26,18 +26,28 @@ public sealed class VrrpHost : IDisposable
     private readonly Action<VrrpStateChange>? _stateChanged;
     private readonly Action<TimeSpan>? _loopTurn;
     private readonly ITakeoverAuthority? _authority;
+    private readonly bool _preemptionGated;
 
-    private VrrpHost(IReadOnlyList<VrrpInstanceConfig> instances, bool groupFailover, ILog log, IClock clock, Action<VrrpStateChange>? stateChanged, Action<TimeSpan>? loopTurn, ITakeoverAuthority? authority)
+    private VrrpHost(IReadOnlyList<VrrpInstanceConfig> instances, bool groupFailover, ILog log, IClock clock, Action<VrrpStateChange>? stateChanged, Action<TimeSpan>? loopTurn, ITakeoverAuthority? authority, bool preemptionGated)
     {
         _stateChanged = stateChanged;
         _loopTurn = loopTurn;
         _authority = authority;
+        _preemptionGated = preemptionGated;
         _thread = new Thread(() => Run(instances, groupFailover, log, clock)) { Name = "vrrp-loop", IsBackground = true };
         _thread.Start();
     }
 
     /// <summary>The running service; null until VRRP has started.</summary>
     public VrrpService? Service => _service;
+
+    /// <summary>Posts the sync catch-up gate's verdict to the running service; false while VRRP has not started (try again later).</summary>
+    public bool TrySetPreemptionGate(bool open, TimeSpan waitingSince, string reason)
+    {
+        if (_service is not { } service) return false;
+        service.SetPreemptionGate(open, waitingSince, reason);
+        return true;
+    }
 
     /// <summary>
     /// Starts VRRP for <paramref name="config"/>; null when it has no vrrp_instance.
@@ -50,7 +60,9 @@ public sealed class VrrpHost : IDisposable
         ITakeoverAuthority? authority = null)
     {
         var instances = VrrpConfigMapping.Instances(config);
-        return instances.Count == 0 ? null : new VrrpHost(instances, config.Global.GroupFailover, log, clock, stateChanged, loopTurn, authority);
+        // With connection sync on, the daemon's DirectorStatePart runs the catch-up gate and posts its verdicts
+        // (VrrpService.SetPreemptionGate): preemption waits for the connection table (docs/sync.md "Failback").
+        return instances.Count == 0 ? null : new VrrpHost(instances, config.Global.GroupFailover, log, clock, stateChanged, loopTurn, authority, config.Sync.Enabled);
     }
 
     private void Run(IReadOnlyList<VrrpInstanceConfig> instances, bool groupFailover, ILog log, IClock clock)
@@ -67,6 +79,7 @@ public sealed class VrrpHost : IDisposable
                     StateChanged = _stateChanged,
                     LoopTurn = _loopTurn,
                     TakeoverNeedsPermission = _authority is not null,
+                    PreemptionGated = _preemptionGated,
                 };
                 service.Start();
             }

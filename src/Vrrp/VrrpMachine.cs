@@ -18,6 +18,12 @@ public sealed class VrrpMachine
     private bool _takeoverPending;
     private bool _yielded;
     private TimeSpan _downDeadline;
+    // The sync catch-up gate (PreemptionGateChanged): off until the first verdict; then closed at every BACKUP entry.
+    private bool _preemptionGated;
+    private bool _preemptionHeld;
+    private bool _holdReported;
+    private TimeSpan _backupSince;
+    private string _gateReason = "";
 
     /// <param name="config">The validated instance.</param>
     /// <param name="localAddress">This node's primary address on the heartbeat NIC: the source of its adverts, compared on equal priority (RFC 5798 §6.4.3).</param>
@@ -43,6 +49,12 @@ public sealed class VrrpMachine
 
     public bool HeartbeatCarrierUp { get; private set; } = true;
     public bool TakeoverPending => _takeoverPending;
+
+    /// <summary>True while the catch-up gate keeps this BACKUP from preempting a live lower-priority master.</summary>
+    public bool PreemptionHeld => _preemptionHeld && State == VrrpState.Backup;
+
+    /// <summary>The catch-up gate's latest reason (empty until a gate spoke).</summary>
+    public string PreemptionGateReason => _gateReason;
 
     /// <summary>Skew_Time: v3 ((256 - Priority) * Master_Adver_Interval) / 256 (RFC 5798 §6.1); v2 (256 - Priority) / 256 s (RFC 3768 §6.1).</summary>
     public TimeSpan SkewTime => _config.Version == VrrpVersion.V3
@@ -71,6 +83,7 @@ public sealed class VrrpMachine
             case VrrpEvent.TakeoverPermissionChanged p: OnPermission(p.Permitted, now); break;
             case VrrpEvent.OperatorFailover: OnOperatorFailover(now); break;
             case VrrpEvent.GroupTransition g: OnGroupTransition(g.Target, g.Reason, now); break;
+            case VrrpEvent.PreemptionGateChanged p: OnPreemptionGate(p.Open, p.WaitingSince, p.Reason); break;
         }
         return _actions.ToArray();
     }
@@ -138,7 +151,41 @@ public sealed class VrrpMachine
             _takeoverPending = false;
             SetDownTimer(now + MasterDownInterval);
         }
+        else if (_preemptionHeld)
+        {
+            // Preemption, not takeover: the lower-priority master is alive and forwards every connection,
+            // so it keeps the VIPs until this node's connection table has caught up (docs/sync.md "Failback").
+            // Treated as B7 meanwhile; if its adverts stop, the Master_Down_Timer takes over at once (B1).
+            if (!_holdReported)
+            {
+                _holdReported = true;
+                _actions.Add(new VrrpAction.PreemptionHeld($"preemption of master {source} (priority {advert.Priority} < local {Priority}) held: {_gateReason}"));
+            }
+            if (_config.Version == VrrpVersion.V3)
+                MasterAdverIntervalCentiseconds = advert.IntervalCentiseconds;
+            _takeoverPending = false;
+            SetDownTimer(now + MasterDownInterval);
+        }
         // else: preempt; discard, the Master_Down_Timer fires and this node takes over.
+    }
+
+    private void OnPreemptionGate(bool open, TimeSpan waitingSince, string reason)
+    {
+        _preemptionGated = true;
+        if (!open)
+        {
+            // Closing is always honoured; while BACKUP the next lower-priority advert is held (P1).
+            _preemptionHeld = true;
+            _gateReason = reason;
+            return;
+        }
+        // A verdict whose wait began before this BACKUP period measured a table this node may have lost since (P3).
+        if (State == VrrpState.Backup && waitingSince < _backupSince) return;
+        bool was = _preemptionHeld;
+        _preemptionHeld = false;
+        _gateReason = reason;
+        if (State == VrrpState.Backup && was)
+            _actions.Add(new VrrpAction.PreemptionReleased(reason, _holdReported));
     }
 
     // RFC 5798 §6.4.3 "If an ADVERTISEMENT is received"; RFC 9568 adds: a lower-priority one is discarded
@@ -257,6 +304,14 @@ public sealed class VrrpMachine
     {
         var from = State;
         State = VrrpState.Backup;
+        if (_preemptionGated)
+        {
+            // Every BACKUP period starts without the table until the gate says otherwise (P5): after a
+            // restart, a FAULT (links down) or a lost election this node may have missed syncs.
+            _preemptionHeld = true;
+            _holdReported = false;
+            _backupSince = now;
+        }
         if (from == VrrpState.Master)
         {
             _actions.Add(new VrrpAction.CancelTimer(VrrpTimer.Advertisement));

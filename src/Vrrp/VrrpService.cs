@@ -153,6 +153,16 @@ public sealed class VrrpService : IDisposable
     /// <summary>The arbiter's hook (issue 6): whether a BACKUP whose Master_Down_Timer fired may take over.</summary>
     public void SetTakeoverPermitted(bool permitted) => Post(new Item.Command(new VrrpEvent.TakeoverPermissionChanged(permitted)));
 
+    /// <summary>
+    /// True: a sync catch-up gate will speak (connection sync is on). Every BACKUP period then starts with
+    /// preemption held until <see cref="SetPreemptionGate"/> opens it. Set before <see cref="Start"/>.
+    /// </summary>
+    public bool PreemptionGated { get; init; }
+
+    /// <summary>The sync catch-up gate's verdict (docs/sync.md "Failback"); posted from the daemon loop, applied on the VRRP thread.</summary>
+    public void SetPreemptionGate(bool open, TimeSpan waitingSince, string reason) =>
+        Post(new Item.Command(new VrrpEvent.PreemptionGateChanged(open, waitingSince, reason)));
+
     // Producers (receive threads, signal handler, operator) post and wake the loop thread directly: a
     // failover must not wait for a thread-pool continuation (measured: tens of ms under load).
     private void Post(Item item)
@@ -216,6 +226,10 @@ public sealed class VrrpService : IDisposable
         }
         PollLinks(_clock.Now);
         if (TakeoverNeedsPermission) Execute(HandleAll(new VrrpEvent.TakeoverPermissionChanged(false), _clock.Now));
+        // Before Startup, so the very first BACKUP period already holds preemption: a rebooted ex-master
+        // must not win the election within one Master_Down_Interval, long before its table could arrive.
+        if (PreemptionGated)
+            Execute(HandleAll(new VrrpEvent.PreemptionGateChanged(false, _clock.Now, "no reading of the connection table yet"), _clock.Now));
         Execute(HandleAll(new VrrpEvent.Startup(), _clock.Now));
     }
 
@@ -368,6 +382,11 @@ public sealed class VrrpService : IDisposable
                         StateChanged?.Invoke(new VrrpStateChange(c.Name, s.From, s.To, s.Reason));
                         break;
                     case VrrpAction.TakeoverWithheld w: _log.Warning(Component, $"{c.Name}: {w.Reason}"); break;
+                    case VrrpAction.PreemptionHeld h: _log.Notice(Component, $"{c.Name}: {h.Reason}"); break;
+                    case VrrpAction.PreemptionReleased r:
+                        if (r.WasHolding) _log.Notice(Component, $"{c.Name}: preemption released ({r.Reason}); taking over from the lower-priority master after Master_Down_Interval");
+                        else _log.Info(Component, $"{c.Name}: preemption gate open ({r.Reason})");
+                        break;
                     case VrrpAction.Notify n:
                         foreach (var cmd in NotifyRunner.CommandsFor(c, n.State, n.Stopped, n.Priority)) _notify.Run(c.Name, cmd);
                         break;
