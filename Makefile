@@ -24,7 +24,7 @@ unit: deps $(BIN)
 	APPLIANCE_BIN=$(abspath $(BIN)) $(DOTNET) test tests/Appliance.Tests/Appliance.Tests.csproj -c Release -nologo
 
 # lab-test runs every default scenario, the IPVS suite (ipvs-scenarios) included.
-test: unit lab-test
+test: unit lab-test run-check
 
 clean:
 	rm -rf $(OUT) src/bin src/obj tests/Appliance.Tests/bin tests/Appliance.Tests/obj firmware/out tests/lab/out
@@ -73,6 +73,14 @@ run: $(IMAGE)
 
 stop:
 	tests/lab/run.sh stop
+
+# What `make run` boots, checked end to end (own directory, no tmux; about 2 min under TCG):
+# one MASTER with the VIPs, IPVS from the daemon serving the client, public cable cut and
+# power loss of the master -> the backup serves. Part of `make test`.
+.PHONY: run-check
+run-check: $(IMAGE)
+	tests/tools/install-deps.sh lab
+	tests/lab/run/check.sh
 
 # VRRP failover times, appliance pair vs keepalived 2.2.7 pair in the same run (docs/benchmarks.md). Root.
 .PHONY: bench-vrrp

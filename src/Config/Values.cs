@@ -159,8 +159,14 @@ internal static class Values
     /// <summary>Absolute path to a command: what notify_* and misc_path run (the first word of the line).</summary>
     public static bool TryCommand(string s, out string problem)
     {
+        // Split exactly as the hook runner will (Core.CommandWords), so an unclosed quote is refused here, not at run time.
+        if (!Core.CommandWords.TrySplit(s, out var words, out var split))
+        {
+            problem = $"command line '{s}': {split}";
+            return false;
+        }
         problem = "";
-        var first = s.Split(' ', '\t')[0];
+        var first = words[0];
         if (!first.StartsWith('/'))
         {
             problem = $"command '{first}' must be an absolute path (no shell search path is used)";

@@ -129,10 +129,13 @@ public sealed class EventLoop
         {
             RunPending(handler);
             if (_stopping || _events.Reader.Count > 0) continue;
-            var due = NextDue;
-            if (due is { } d && d <= _clock.Now) continue;
+            // One reading of the clock: read twice, a thread descheduled between the "is it due"
+            // check and the sleep (a loaded VM) got a negative sleep, which CancelAfter throws on
+            // below -1 ms and takes as "forever" at -1 ms (found by the make run lab).
+            TimeSpan? left = NextDue is { } due ? due - _clock.Now : null;
+            if (left is { } l && l <= TimeSpan.Zero) continue;
             using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancel);
-            if (due is { } next) wait.CancelAfter(next - _clock.Now);
+            if (left is { } sleep) wait.CancelAfter(sleep);
             try
             {
                 await _events.Reader.WaitToReadAsync(wait.Token).ConfigureAwait(false);

@@ -21,6 +21,7 @@ public sealed record HealthTableChanged(HealthTable Table) : LoopEvent;
 public sealed class IpvsPart(EventLoop loop, IClock clock, ILog log, IpvsDaemonHook ipvs) : IDaemonPart, IDisposable
 {
     private readonly CancellationTokenSource _stopChecks = new();
+    private readonly NotifyRunner _notify = new(log, "health", NotifyRunner.DefaultTimeout);
     private HealthMonitor? _monitor;
     private Task? _checks;
     private DesiredTable? _configured;
@@ -33,7 +34,7 @@ public sealed class IpvsPart(EventLoop loop, IClock clock, ILog log, IpvsDaemonH
         if (_monitor is null)
         {
             _monitor = new HealthMonitor(new HealthCore((ulong)Environment.ProcessId), clock, log,
-                new HealthMonitorOptions { RunNotify = c => _ = new NotifyRunner(log).Start(c) },
+                new HealthMonitorOptions { RunNotify = c => _ = _notify.Run("notify hook", c) },
                 onTable: table => loop.Post(new HealthTableChanged(table)));
             // The first view (alpha servers down, the rest up) is posted before the first check:
             // the table is applied from it, so an alpha server never enters the kernel unchecked.

@@ -1,6 +1,6 @@
 using System.Net;
-using System.Text;
 using Appliance.Config;
+using Appliance.Core;
 
 namespace Appliance.Health;
 
@@ -53,7 +53,7 @@ public static class HealthConfigMapping
         ScriptCheckSettings? script = null;
         if (kind == CheckKind.Script)
         {
-            var words = SplitCommand(c.MiscPath ?? throw new ArgumentException($"mapping the check of real server {rs}: MISC_CHECK without misc_path"));
+            var words = CommandWords.Split(c.MiscPath ?? throw new ArgumentException($"mapping the check of real server {rs}: MISC_CHECK without misc_path"));
             script = new ScriptCheckSettings { Path = words[0], Arguments = words.Skip(1).ToList(), Dynamic = c.MiscDynamic };
         }
         return new CheckSettings
@@ -82,30 +82,6 @@ public static class HealthConfigMapping
             Script = script,
             Dns = kind == CheckKind.Dns ? new DnsCheckSettings { Name = c.DnsName, Type = c.DnsType } : null,
         };
-    }
-
-    /// <summary>
-    /// Splits a command line into program and arguments at blanks, honouring double quotes.
-    /// No shell is involved (the config requires an absolute program path).
-    /// </summary>
-    public static IReadOnlyList<string> SplitCommand(string command)
-    {
-        var words = new List<string>();
-        var current = new StringBuilder();
-        var quoted = false;
-        var any = false;
-        foreach (var ch in command)
-        {
-            if (ch == '"') { quoted = !quoted; any = true; }
-            else if (!quoted && ch is ' ' or '\t')
-            {
-                if (any) { words.Add(current.ToString()); current.Clear(); any = false; }
-            }
-            else { current.Append(ch); any = true; }
-        }
-        if (any) words.Add(current.ToString());
-        if (words.Count == 0) throw new ArgumentException("splitting a command line: it is empty");
-        return words;
     }
 
     // A loop, not Select into the struct: LINQ over value types costs NativeAOT megabytes (docs/benchmarks.md, Binary size).

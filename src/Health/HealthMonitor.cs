@@ -21,7 +21,7 @@ public sealed record HealthMonitorOptions
     /// <summary>Builds the probe for a server; tests may count or wrap probes.</summary>
     public Func<CheckSettings, IChecker> CreateChecker { get; init; } = CheckerFactory.Create;
 
-    /// <summary>Runs a notify hook (notify_up/down, quorum_up/down); the daemon passes <c>c => _ = new NotifyRunner(log).Start(c)</c>. Null: hooks are only logged (the one-shot verb).</summary>
+    /// <summary>Runs a notify hook (notify_up/down, quorum_up/down); the daemon passes <c>c => _ = notify.Run("notify hook", c)</c> (<see cref="Core.NotifyRunner"/>). Null: hooks are only logged (the one-shot verb).</summary>
     public Action<string>? RunNotify { get; init; }
 }
 

@@ -67,7 +67,7 @@ public sealed class VrrpService : IDisposable
         _addresses = addresses;
         _localAddress = localAddress;
         _heartbeatInterface = instances[0].Interface;
-        _notify = new NotifyRunner(log, TimeSpan.FromSeconds(30));
+        _notify = new NotifyRunner(log, Component, NotifyRunner.DefaultTimeout);
         _members = instances.Select(c => new Member
         {
             Machine = new VrrpMachine(c, localAddress(c)),
@@ -388,11 +388,11 @@ public sealed class VrrpService : IDisposable
                         else _log.Info(Component, $"{c.Name}: preemption gate open ({r.Reason})");
                         break;
                     case VrrpAction.Notify n:
-                        foreach (var cmd in NotifyRunner.CommandsFor(c, n.State, n.Stopped, n.Priority)) _notify.Run(c.Name, cmd);
+                        foreach (var cmd in VrrpNotifyCommands.For(c, n.State, n.Stopped, n.Priority)) _ = _notify.Run($"{c.Name}: notify", cmd);
                         break;
                 }
             }
-            catch (Exception e) when (e is InvalidOperationException or SocketException or IOException)
+            catch (Exception e) when (e is InvalidOperationException or SocketException or IOException or ArgumentException)
             {
                 // A failed side effect is logged and counted; the machine's state stays what the protocol says.
                 _log.Error(Component, $"{c.Name}: {action}: {e.Message}");

@@ -2,22 +2,29 @@
 # `make run`: boots the director pair and a LAN in QEMU (TCG, -nodefaults, no user-mode
 # networking) and shows the consoles in tmux.
 #
-#   VM a, VM b  the directors: eth0 public (cabled to the LAN VM), eth1 heartbeat and
-#               ttyS1 null-modem (cabled to each other); each boots the product initramfs
-#               plus the lab tools, runs `appliance run` from its boot partition.
+#   VM a, VM b  the directors: each boots the product initramfs (plus the lab tools) from
+#               its own copy of appliance.img whose boot partition carries that director's
+#               appliance.ini (written here from the image's factory default, as an operator
+#               edits it on a PC). /init -> supervisor -> `appliance run` does VRRP over the
+#               heartbeat NIC, the VIPs on the public NIC, IPVS and health checks.
+#               eth0 public (cabled to the LAN VM), eth1 heartbeat and ttyS1 null-modem
+#               (cabled to each other), i6300esb watchdog (a reset reboots the VM, as on hardware).
 #   VM lan      a switch with two real servers and a client in network namespaces.
 # Cables are QEMU sockets on 127.0.0.1. Consoles are Unix sockets in tests/lab/out/run/
-# (also logged to a.log, b.log, lan.log there).
+# (also logged to a.log, b.log, lan.log there); QEMU monitors are a.mon, b.mon, lan.mon.
 #
 # Usage: run.sh          start (or re-attach when already running)
 #        run.sh stop     stop the VMs and the tmux session
+# Environment: RUN_WAIT=S bounds the wait for the first answer (default 300 s);
+# RUN_DIR (default tests/lab/out/run) and RUN_SESSION (tmux, default appliance; "none" for
+# no tmux) let run/check.sh boot its own pair next to an operator's.
 set -euo pipefail
 lab=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$lab/../.." && pwd)
 fw=${FIRMWARE_OUT:-$top/firmware/out}
-dir=$lab/out/run
+dir=${RUN_DIR:-$lab/out/run}
 QEMU=${QEMU:-qemu-system-x86_64}
-SESSION=appliance
+SESSION=${RUN_SESSION:-appliance}
 
 stop() {
   local p
@@ -25,30 +32,41 @@ stop() {
     for p in $(cat "$dir/pids"); do kill "$p" 2>/dev/null || true; done
     rm -f "$dir/pids"
   fi
-  tmux kill-session -t "$SESSION" 2>/dev/null || true
+  [ "$SESSION" = none ] || tmux kill-session -t "$SESSION" 2>/dev/null || true
   echo "run: stopped"
 }
+# running: every VM still up (a VM killed on purpose to try a failover counts as down).
 running() {
   local p
   [ -f "$dir/pids" ] || return 1
   for p in $(cat "$dir/pids"); do kill -0 "$p" 2>/dev/null || return 1; done
 }
+# any_running: at least one VM of this run is up.
+any_running() {
+  local p
+  [ -f "$dir/pids" ] || return 1
+  for p in $(cat "$dir/pids"); do kill -0 "$p" 2>/dev/null && return 0; done
+  return 1
+}
 attach_hint() {
   cat <<HINT
 run: consoles (tmux session '$SESSION', one pane each: director a, director b, LAN):
        tmux attach -t $SESSION          leave with Ctrl-b d (the VMs keep running)
-     or one console directly:
+     or one console directly, after tmux kill-session -t $SESSION (a console takes one client):
        socat -,raw,echo=0,escape=0x1d UNIX-CONNECT:${dir#$top/}/a.sock   (Ctrl-] leaves)
      logs: ${dir#$top/}/a.log b.log lan.log
+     try a failover (README, "Trying a failover"):
+       kill \$(cat ${dir#$top/}/a.pid)                      pull director a's power
+       echo 'set_link hb off' | socat - UNIX-CONNECT:${dir#$top/}/a.mon   cut a's heartbeat cable
      stop: make stop   (or tests/lab/run.sh stop)
 HINT
 }
 
 [ "${1:-}" = stop ] && { stop; exit 0; }
-if running; then
-  echo "run: already running"
+if any_running; then
+  echo "run: already running (make stop first to boot afresh)"
   attach_hint
-  [ -t 0 ] && [ -t 1 ] && exec tmux attach -t "$SESSION"
+  [ "$SESSION" != none ] && [ -t 0 ] && [ -t 1 ] && exec tmux attach -t "$SESSION"
   exit 0
 fi
 stop >/dev/null
@@ -72,28 +90,64 @@ wait_listen() {
   done
 }
 
-# Director b's boot partition: factory.ini made into the second director's.
-ini=$dir/appliance-b.ini
-MTOOLS_SKIP_CHECK=1 mtype -i "$fw/appliance.img@@1M" ::/appliance.ini > "$dir/appliance-a.ini"
-sed -e 's/^node_name = .*/node_name = director-b/' -e 's/^node_id = .*/node_id = 2/' \
-    -e 's/^priority = 150/priority = 100/' "$dir/appliance-a.ini" > "$ini"
-mkfs.fat -C -n APPLBOOT "$dir/boot-b.vfat" 4096 >/dev/null
-MTOOLS_SKIP_CHECK=1 mcopy -i "$dir/boot-b.vfat" "$ini" ::/appliance.ini
+# Each director's boot disk: a copy of appliance.img with that director's appliance.ini on
+# its FAT partition (at 1 MiB), derived from the image's factory default the way an operator
+# edits it: own name and node id, the lower priority on b, the peer's own public address.
+# VIPs, services, checks and the heartbeat key stay the factory default, the same on both.
+# Timing is the lab's: three TCG VMs on a shared host can be descheduled for longer than the
+# factory's 0.36 s Master_Down_Interval (advert_int 0.1 s) and the 0.4 s serial dead time,
+# which makes the backup take over while the master is alive; advert_int 1 s (keepalived's
+# default, Master_Down 3.6 s), a 2 s serial dead time and a 10 s watchdog hold under load.
+# The VM has no front panel: the keyboard's LEDs (input-leds) are real LED class devices and
+# stand in for MASTER (caps lock), BACKUP (num lock) and FAULT (scroll lock).
+part="@@1M"
+MTOOLS_SKIP_CHECK=1 mtype -i "$fw/appliance.img$part" ::/appliance.ini | tr -d '\r' > "$dir/factory.ini"
+node_ini() { # ROLE NAME ID PRIORITY PEER_PUBLIC
+  sed -e "s/^node_name = .*/node_name = $2/" -e "s/^node_id = .*/node_id = $3/" \
+      -e "s/^priority = .*/priority = $4/" \
+      -e "/^heartbeat_interface = /a peer_public_address = $5" \
+      -e "s/^advert_int = .*/advert_int = 1/" \
+      -e "s/^interval = .*/interval = 250ms/" -e "s/^dead_time = .*/dead_time = 2000ms/" \
+      -e "s/^timeout = .*/timeout = 10/" \
+      -e "s/^master = .*/master = input0::capslock/" -e "s/^backup = .*/backup = input0::numlock/" \
+      -e "s/^fault = .*/fault = input0::scrolllock/" "$dir/factory.ini" > "$dir/$1.ini"
+  if [ -x "$top/out/bin/appliance" ]; then
+    # Warnings (the factory heartbeat key) are shown by the daemon on the console.
+    local verdict
+    verdict=$("$top/out/bin/appliance" check-config "$dir/$1.ini" 2>&1) ||
+      { echo "run: director $1's appliance.ini is refused:" >&2; echo "$verdict" >&2; exit 1; }
+  fi
+  cp --sparse=always "$fw/appliance.img" "$dir/$1.img"
+  MTOOLS_SKIP_CHECK=1 mcopy -o -i "$dir/$1.img$part" "$dir/$1.ini" ::/appliance.ini
+}
+node_ini a director-a 1 150 192.0.2.3
+node_ini b director-b 2 100 192.0.2.2
+for key in 'priority = 100' 'advert_int = 1' 'dead_time = 2000ms' 'timeout = 10' 'master = input0::capslock' 'peer_public_address = 192.0.2.2'; do
+  grep -qx "$key" "$dir/b.ini" || { echo "run: the factory appliance.ini has no line to set '$key' in" >&2; exit 1; }
+done
+echo "run: each director's appliance.ini is the factory default with (${dir#$top/}/a.ini, b.ini):"
+echo "     a: $(diff "$dir/factory.ini" "$dir/a.ini" | sed -n 's/^> //p' | paste -sd, | sed 's/,/, /g')"
+echo "     b: the same with node_name = director-b, node_id = 2, priority = 100, peer_public_address = 192.0.2.2"
 
 pub_a=$(free_port); pub_b=$(free_port); hb=$(free_port); ser=$(free_port)
-common=(-nodefaults -accel tcg -cpu qemu64 -m 512 -display none -no-reboot
+common=(-nodefaults -accel tcg -cpu qemu64 -m 512 -display none
         -kernel "$fw/vmlinux" -initrd "$fw/lab-initramfs.cpio"
         -virtfs "local,path=$lab,mount_tag=lab,security_model=none,readonly=on")
-console() { echo "-chardev socket,id=con,path=$dir/$1.sock,server=on,wait=off,logfile=$dir/$1.log -serial chardev:con"; }
+# The console on ttyS0 (logged) and a QEMU monitor (set_link, system_reset, quit ...) per VM.
+console() {
+  echo "-chardev socket,id=con,path=$dir/$1.sock,server=on,wait=off,logfile=$dir/$1.log -serial chardev:con"
+  echo "-chardev socket,id=mon,path=$dir/$1.mon,server=on,wait=off -mon chardev=mon,mode=readline"
+}
 : > "$dir/pids"
 start() {
   local name=$1; shift
   "$QEMU" "$@" </dev/null >"$dir/$name.qemu.out" 2>&1 &
   echo $! >> "$dir/pids"
+  echo $! > "$dir/$name.pid"
 }
 
 # shellcheck disable=SC2046
-start lan "${common[@]}" $(console lan) -name lan \
+start lan "${common[@]}" $(console lan) -name lan -no-reboot \
   -append "console=ttyS0,115200 panic=-1 no_timer_check quiet lab.scenario=run/lan lab.role=lan lab.daemon=off" \
   -drive "file=$fw/appliance.img,format=raw,if=virtio,snapshot=on" \
   -netdev "socket,id=pa,listen=127.0.0.1:$pub_a" -device virtio-net-pci,netdev=pa,mac=52:54:00:00:01:01 \
@@ -101,26 +155,26 @@ start lan "${common[@]}" $(console lan) -name lan \
 wait_listen "$pub_a" "$pub_b"
 # shellcheck disable=SC2046
 start a "${common[@]}" $(console a) -name director-a \
-  -append "console=ttyS0,115200 panic=-1 no_timer_check quiet lab.scenario=run/director lab.role=a" \
-  -drive "file=$fw/appliance.img,format=raw,if=virtio,snapshot=on" \
-  -netdev "socket,id=pub,connect=127.0.0.1:$pub_a" -device virtio-net-pci,netdev=pub,mac=52:54:00:00:00:a0 \
-  -netdev "socket,id=hb,listen=127.0.0.1:$hb" -device virtio-net-pci,netdev=hb,mac=52:54:00:00:00:a1 \
+  -append "console=ttyS0,115200 no_timer_check quiet lab.scenario=run/director lab.role=a" \
+  -drive "file=$dir/a.img,format=raw,if=virtio" \
+  -netdev "socket,id=pub,connect=127.0.0.1:$pub_a" -device virtio-net-pci,netdev=pub,id=pub,mac=52:54:00:00:00:a0 \
+  -netdev "socket,id=hb,listen=127.0.0.1:$hb" -device virtio-net-pci,netdev=hb,id=hb,mac=52:54:00:00:00:a1 \
   -chardev "socket,id=peer,host=127.0.0.1,port=$ser,server=on,wait=off" -serial chardev:peer \
   -device i6300esb -watchdog-action reset
 wait_listen "$hb" "$ser"
 # shellcheck disable=SC2046
 start b "${common[@]}" $(console b) -name director-b \
-  -append "console=ttyS0,115200 panic=-1 no_timer_check quiet lab.scenario=run/director lab.role=b" \
-  -drive "file=$dir/boot-b.vfat,format=raw,if=virtio" \
-  -netdev "socket,id=pub,connect=127.0.0.1:$pub_b" -device virtio-net-pci,netdev=pub,mac=52:54:00:00:00:b0 \
-  -netdev "socket,id=hb,connect=127.0.0.1:$hb" -device virtio-net-pci,netdev=hb,mac=52:54:00:00:00:b1 \
+  -append "console=ttyS0,115200 no_timer_check quiet lab.scenario=run/director lab.role=b" \
+  -drive "file=$dir/b.img,format=raw,if=virtio" \
+  -netdev "socket,id=pub,connect=127.0.0.1:$pub_b" -device virtio-net-pci,netdev=pub,id=pub,mac=52:54:00:00:00:b0 \
+  -netdev "socket,id=hb,connect=127.0.0.1:$hb" -device virtio-net-pci,netdev=hb,id=hb,mac=52:54:00:00:00:b1 \
   -chardev "socket,id=peer,host=127.0.0.1,port=$ser,reconnect=1" -serial chardev:peer \
   -device i6300esb -watchdog-action reset
 echo "run: started VMs lan, director a, director b (pids $(tr '\n' ' ' < "$dir/pids"))"
 
 # The consoles in tmux: one pane per VM, attached through socat (the sockets also keep
 # logging while nobody is attached).
-if command -v tmux >/dev/null; then
+if [ "$SESSION" != none ] && command -v tmux >/dev/null; then
   tmux new-session -d -s "$SESSION" -x 200 -y 50 "socat -,raw,echo=0,escape=0x1d UNIX-CONNECT:$dir/a.sock"
   tmux split-window -t "$SESSION" -h "socat -,raw,echo=0,escape=0x1d UNIX-CONNECT:$dir/b.sock"
   tmux split-window -t "$SESSION" -v "socat -,raw,echo=0,escape=0x1d UNIX-CONNECT:$dir/lan.sock"
@@ -131,18 +185,21 @@ if command -v tmux >/dev/null; then
 fi
 
 # Bounded wait until the client is served through the VIP, so a newcomer sees it work.
-echo "run: booting under TCG; waiting (up to 240 s) for the client's first answer through VIP 192.0.2.10 ..."
-until=$((SECONDS + 240))
+wait_s=${RUN_WAIT:-300}
+echo "run: booting under TCG; waiting (up to $wait_s s) for the client's first answer through VIP 192.0.2.10 ..."
+until=$((SECONDS + wait_s))
 until grep -q 'served by rs' "$dir/lan.log" 2>/dev/null; do
   if [ $SECONDS -ge $until ]; then
-    echo "run: no answer through the VIP within 240 s; see ${dir#$top/}/*.log" >&2
+    echo "run: no answer through the VIP within $wait_s s; see ${dir#$top/}/*.log" >&2
     attach_hint; exit 1
   fi
   running || { echo "run: a VM exited; see ${dir#$top/}/*.qemu.out and *.log" >&2; stop; exit 1; }
   sleep 1
 done
-grep -m1 'loaded configuration' "$dir/a.log" | sed 's/^/run: director a: /' || true
-grep -m1 'loaded configuration' "$dir/b.log" | sed 's/^/run: director b: /' || true
-grep -m2 'served by' "$dir/lan.log" | tr -d '\r' | sed 's/^/run: lan: /'
+for r in a b; do
+  grep -a -m1 'loaded configuration' "$dir/$r.log" | tr -d '\r' | sed "s/^/run: director $r: /" || true
+  grep -a 'director is [A-Z]*' "$dir/$r.log" | tail -1 | tr -d '\r' | sed "s/^/run: director $r: /" || true
+done
+grep -a -m2 'served by' "$dir/lan.log" | tr -d '\r' | sed 's/^/run: lan: /'
 attach_hint
-if [ -t 0 ] && [ -t 1 ] && command -v tmux >/dev/null; then exec tmux attach -t "$SESSION"; fi
+if [ "$SESSION" != none ] && [ -t 0 ] && [ -t 1 ] && command -v tmux >/dev/null; then exec tmux attach -t "$SESSION"; fi

@@ -331,6 +331,8 @@ public class ModelTests
         var vi = Valid_(With("[vrrp_instance VI_1]", "notify_master = \"/usr/bin/logger -t vrrp master\"")).VrrpInstances[0];
         Assert.Equal("/usr/bin/logger -t vrrp master", vi.Notify.Master);
         OneError(With("[vrrp_instance VI_1]", "notify_backup = logger backup"), "notify_backup", "notify_backup: command 'logger' must be an absolute path");
+        // Split as the hook runner splits it (Core.CommandWords): an unclosed quote is refused at check-config.
+        OneError(With("[vrrp_instance VI_1]", "notify_fault = /usr/bin/logger 'fault"), "notify_fault", "missing terminating '");
     }
 
     [Fact]

@@ -19,6 +19,13 @@ internal sealed class ListLog : ILog
     public void Write(LogLevel level, string component, string message) => Lines.Enqueue((level, component, message));
 }
 
+/// <summary>A clock that moves on by <paramref name="step"/> at every reading: a thread descheduled between two readings.</summary>
+internal sealed class SteppingClock(TimeSpan step) : IClock
+{
+    private long _ticks = TimeSpan.FromSeconds(1000).Ticks;
+    public TimeSpan Now => TimeSpan.FromTicks(Interlocked.Add(ref _ticks, step.Ticks));
+}
+
 internal sealed record Tick(string Name) : LoopEvent;
 
 /// <summary>Records what it handled and when; can be told to throw, post, or stop.</summary>
@@ -53,6 +60,22 @@ public class EventLoopTests
     }
 
     private TimeSpan At(double seconds) => TimeSpan.FromSeconds(1000 + seconds);
+
+    [Fact]
+    public async Task A_timer_that_falls_due_while_the_loop_decides_to_sleep_fires_and_never_throws()
+    {
+        // Each reading is 4 ms later: with two readings the sleep came out at -2 ms and
+        // CancelAfter threw (the daemon died in the lab under TCG).
+        var clock = new SteppingClock(TimeSpan.FromMilliseconds(4));
+        var loop = new EventLoop(clock, _log);
+        var handler = new Recorder(loop);
+        loop.Schedule(clock.Now + TimeSpan.FromMilliseconds(10), new Tick("stop"));
+        var run = loop.RunAsync(handler, CancellationToken.None);
+        var first = await Task.WhenAny(run, Task.Delay(TimeSpan.FromSeconds(10)));
+        Assert.True(first == run, "the loop did not fire its timer within 10 s");
+        await run;
+        Assert.Equal(["stop"], handler.Names);
+    }
 
     [Fact]
     public void Timers_fire_in_due_order_and_never_early()

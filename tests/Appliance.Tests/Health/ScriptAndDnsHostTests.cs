@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
+using Appliance.Core;
 using Appliance.Health;
 using Appliance.Health.Checkers;
 using Xunit;
@@ -201,10 +202,12 @@ public sealed class NotifyHostTests : IDisposable
         File.WriteAllText(hook, $"#!/bin/sh\necho \"$1|$2\" > {output}\nexit 3\n");
         if (OperatingSystem.IsLinux()) File.SetUnixFileMode(hook, UnixFileMode.UserRead | UnixFileMode.UserExecute);
         var log = new Log();
-        await new NotifyRunner(log).Start($"{hook} \"web down\" 2");
+        var runner = new NotifyRunner(log, "health", NotifyRunner.DefaultTimeout);
+        await runner.Run("notify hook", $"{hook} \"web down\" 2");
         Assert.Equal("web down|2\n", File.ReadAllText(output));
         Assert.Contains(log.Lines, l => l.Contains("exited 3"));
-        await new NotifyRunner(log).Start(Path.Combine(_dir, "absent"));
-        Assert.Contains(log.Lines, l => l.StartsWith("running notify hook") && l.Contains("absent"));
+        await runner.Run("notify hook", Path.Combine(_dir, "absent"));
+        Assert.Contains(log.Lines, l => l.StartsWith("notify hook: starting") && l.Contains("absent"));
+        Assert.Equal(0, runner.Running);
     }
 }
