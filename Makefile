@@ -101,3 +101,10 @@ lab-ipvs-golden: $(IMAGE)
 bench-ipvs: $(IMAGE)
 	tests/tools/install-deps.sh build lab
 	tests/lab/ipvs-bench.sh
+
+# Split brain in the QEMU lab (docs/split-brain.md, docs/lab.md): every fault of issue 6 on two
+# director VMs; `make test` runs the fast subset (SB_FAULTS=fast) through lab-test. Root.
+.PHONY: bench-split-brain
+bench-split-brain: $(IMAGE)
+	tests/tools/install-deps.sh lab
+	SB_FAULTS=all tests/lab/lab.sh split-brain

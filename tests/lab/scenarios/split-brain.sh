@@ -15,14 +15,15 @@ SB_KEY=lab-split-brain-key-0123456789abcdef
 
 # sb_ini ROLE: this director's INI on stdout.
 sb_ini() {
-  if [ "$1" = a ]; then name=director-a id=1 prio=150 peer=192.0.2.3
-  else name=director-b id=2 prio=100 peer=192.0.2.2; fi
+  if [ "$1" = a ]; then name=director-a id=1 prio=150 own=192.0.2.2 peer=192.0.2.3
+  else name=director-b id=2 prio=100 own=192.0.2.3 peer=192.0.2.2; fi
   cat <<INI
 [global]
 node_name = $name
 node_id = $id
 public_interface = eth0
 heartbeat_interface = eth1
+public_address = $own
 peer_public_address = $peer
 log_level = info
 
