@@ -29,8 +29,11 @@ public enum ProbeResult
     PeerAnswersVipFree,
 }
 
-/// <summary>The role the peer reports over the serial link; only meaningful while <see cref="SerialEvidence.PeerAlive"/>.</summary>
-public enum PeerReport { Unknown, Backup, Master, Fault, Stopping }
+/// <summary>
+/// The role the peer reports over the serial link; only meaningful while <see cref="SerialEvidence.PeerAlive"/>.
+/// <see cref="BackupWantsMaster"/>: backup, and its VRRP engine wants to take over (it would preempt us).
+/// </summary>
+public enum PeerReport { Unknown, Backup, Master, Fault, Stopping, BackupWantsMaster }
 
 /// <summary>Who wins a tie between the two nodes: higher VRRP priority, then higher node id (the same on both nodes).</summary>
 public enum Precedence { PeerWins, WeWin }

@@ -81,8 +81,14 @@ public static class SplitBrainArbiter
         if (e.Vrrp == VrrpEvidence.AdvertsFresh && !peerSaysNotMaster)
             return TieBreak(e, alarms | Alarm.SplitBrain, "M3", "the peer advertises as master on the heartbeat link");
 
+        // VRRP preemption between two appliances, break before make: the preempting backup says
+        // so over the serial link and the master releases first (priority 0, VIPs removed); the
+        // backup then takes over by B5. Plain VRRP would have both hold the VIPs for one advert.
+        if (serialAlive && e.PeerReport == PeerReport.BackupWantsMaster && e.Precedence == Precedence.PeerWins)
+            return Make(Verdict.StepDown, alarms, "M4", "the peer, backup with precedence, wants to take over (preemption): handing over first");
+
         if (serialAlive && e.PeerReport == PeerReport.Fault) alarms |= Alarm.PeerFault;
-        return Make(Verdict.StayMaster, alarms, "M4", "no other master");
+        return Make(Verdict.StayMaster, alarms, "M5", "no other master");
     }
 
     private static Decision TieBreak(in Evidence e, Alarm alarms, string rule, string what) =>

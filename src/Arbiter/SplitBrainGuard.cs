@@ -150,7 +150,8 @@ public sealed class SplitBrainGuard : ITakeoverAuthority, IDisposable
             {
                 report = m.Role switch
                 {
-                    NodeRole.Backup => PeerReport.Backup, NodeRole.Master => PeerReport.Master,
+                    NodeRole.Backup => (m.Health.Flags & HealthFlags.WantsMaster) != 0 ? PeerReport.BackupWantsMaster : PeerReport.Backup,
+                    NodeRole.Master => PeerReport.Master,
                     NodeRole.Fault => PeerReport.Fault, NodeRole.Stopping => PeerReport.Stopping, _ => PeerReport.Unknown,
                 };
                 int peerPriority = m.Instances.Count > 0 ? m.Instances.Max(i => i.Priority) : 0;
@@ -206,7 +207,8 @@ public sealed class SplitBrainGuard : ITakeoverAuthority, IDisposable
             VrrpState.Master => NodeRole.Master, VrrpState.Backup => NodeRole.Backup, VrrpState.Fault => NodeRole.Fault,
             _ => _local.Role == NodeRole.Stopping ? NodeRole.Stopping : NodeRole.Initialize,
         };
-        var flags = (pubUp ? HealthFlags.PublicLinkUp : 0) | (hbUp ? HealthFlags.HeartbeatLinkUp : 0) | (d.FrontPanelFault ? HealthFlags.FrontPanelFault : 0);
+        var flags = (pubUp ? HealthFlags.PublicLinkUp : 0) | (hbUp ? HealthFlags.HeartbeatLinkUp : 0) | (d.FrontPanelFault ? HealthFlags.FrontPanelFault : 0)
+            | (state == VrrpState.Backup && machine.TakeoverPending && pubUp ? HealthFlags.WantsMaster : 0);
         // A loop, not Select into the struct: LINQ over value types costs NativeAOT megabytes (docs/benchmarks.md, Binary size).
         var machines = vrrpService.Machines;
         var instances = new InstanceReport[machines.Count];

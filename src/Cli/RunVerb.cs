@@ -126,13 +126,15 @@ public sealed class RunVerb : IVerb
                 : null;
             // The split-brain arbiter (serial heartbeat + guard; src/Arbiter) runs before VRRP starts:
             // VRRP takes over only with its permission. Disposed after VRRP: STOPPING goes over the
-            // serial link once the VIPs are released.
-            using var arbiter = ArbiterHost.Start(config, log, loop.Clock, Vouch);
+            // serial link once the VIPs are released; "stopped" is logged when both are done.
+            using (var arbiter = ArbiterHost.Start(config, log, loop.Clock, Vouch))
             // Started after the daemon's first configuration; a NIC not ready yet is retried inside.
-            using var vrrp = VrrpHost.Start(config, log, loop.Clock, change => loop.Post(new VrrpStateChanged(change)),
-                config.VrrpInstances.Count > 0 ? Vouch("vrrp") : null, arbiter?.Authority);
-            if (vrrp is not null) director.PreemptionGate = vrrp.TrySetPreemptionGate;
-            loop.RunAsync(daemon, CancellationToken.None).GetAwaiter().GetResult();
+            using (var vrrp = VrrpHost.Start(config, log, loop.Clock, change => loop.Post(new VrrpStateChanged(change)),
+                config.VrrpInstances.Count > 0 ? Vouch("vrrp") : null, arbiter?.Authority))
+            {
+                if (vrrp is not null) director.PreemptionGate = vrrp.TrySetPreemptionGate;
+                loop.RunAsync(daemon, CancellationToken.None).GetAwaiter().GetResult();
+            }
             log.Info(ApplianceDaemon.Component, "stopped");
         }
         return 0;

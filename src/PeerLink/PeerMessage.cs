@@ -42,6 +42,8 @@ public enum HealthFlags : byte
     HeartbeatLinkUp = 2,
     /// <summary>The sender shows a fault on its front panel.</summary>
     FrontPanelFault = 4,
+    /// <summary>The sender is BACKUP and its VRRP engine wants to take over (Master_Down expired, or it would preempt): a live master with lower precedence hands over first (break before make).</summary>
+    WantsMaster = 8,
 }
 
 /// <summary>State of the sender's IPVS connection-sync daemon.</summary>
@@ -157,7 +159,7 @@ public readonly struct PeerMessage
         if (payload.Length < bodyLength + MacSize) { reason = RejectReason.Truncated; return false; }
         if (payload.Length > bodyLength + MacSize) { reason = RejectReason.Malformed; return false; }
         if (payload[3] > (byte)PeerCommand.Stopping || payload[64] > (byte)NodeRole.Stopping
-            || payload[59] > (byte)SyncState.Resyncing || (payload[58] & ~0x07) != 0
+            || payload[59] > (byte)SyncState.Resyncing || (payload[58] & ~0x0F) != 0
             || BinaryPrimitives.ReadUInt16BigEndian(payload[4..]) != 0)
         { reason = RejectReason.Malformed; return false; }
         var instances = new InstanceReport[count];

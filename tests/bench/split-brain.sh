@@ -1,19 +1,24 @@
 #!/usr/bin/env bash
 # Split-brain benchmark: two directors in network namespaces (heartbeat veth, public NICs on a
-# bridge, a socat pty pair as the serial cable), the appliance pair (`appliance pair run`) and a
-# keepalived 2.2.7 pair with the same VRRP settings, put through the same faults in the same run.
+# bridge, a socat pty pair as the serial cable), the appliance pair (the product path,
+# `appliance run --config`, INI files written here) and a keepalived 2.2.7 pair with the same
+# VRRP settings, put through the same faults in the same run.
 # For each fault: seconds during which both namespaces hold the VIP (sampled about every 10 ms)
 # and the time until the backup holds it.
 # Usage: tests/bench/split-brain.sh [APPLIANCE_BIN]   (root; needs iproute2, socat, keepalived)
+# KEEP_LOGS=DIR keeps the daemons' logs of the last pair started.
 set -euo pipefail
 BIN=${1:-${APPLIANCE_BIN:-$(pwd)/out/bin/appliance}}
 W=$(mktemp -d /tmp/split-brain-bench.XXXXXX)
+DEV=/dev/split-brain-bench-$$-tty
 VIP=10.214.0.100
 A=sbbA; B=sbbB; L=sbbL
 declare -a PIDS=()
 cleanup() {
   for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill -9 "$p" 2>/dev/null || true; done
   for n in $A $B $L; do ip netns del $n 2>/dev/null || true; done
+  rm -f ${DEV}A ${DEV}B
+  [ -n "${KEEP_LOGS:-}" ] && { mkdir -p "$KEEP_LOGS"; cp "$W"/*.log "$KEEP_LOGS"/ 2>/dev/null || true; }
   rm -rf "$W"
 }
 trap cleanup EXIT
@@ -34,18 +39,51 @@ topology() {
 holds() { ip -n "$1" -o -4 addr show dev pub0 2>/dev/null | grep -q " $VIP/"; }
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 
+# ini NAME NODE-ID PRIORITY OWN-ADDRESS PEER-ADDRESS: one director's configuration (the serial
+# device is socat's link under /dev/: the daemon accepts device paths there only).
+ini() {
+  cat <<INI
+[global]
+node_name = director-$1
+node_id = $2
+public_interface = pub0
+heartbeat_interface = hb0
+public_address = $4
+peer_public_address = $5
+
+[vrrp_instance VI_1]
+virtual_router_id = 51
+priority = $3
+advert_int = 0.1
+virtual_ipaddress = $VIP/24 dev pub0
+track_interface = pub0
+
+[sync]
+enabled = no
+
+[serial_heartbeat]
+device = $DEV$1
+interval = 100ms
+dead_time = 400ms
+key = bench-key-0123456789abcdef
+
+[watchdog]
+enabled = no
+INI
+}
+
 start_pair() { # $1 = appliance|keepalived
   PIDS=()
   if [ "$1" = appliance ]; then
-    socat pty,raw,echo=0,link=$W/ttyA pty,raw,echo=0,link=$W/ttyB & PIDS+=($!)
-    for _ in $(seq 100); do [ -e $W/ttyA ] && [ -e $W/ttyB ] && break; sleep 0.02; done
+    socat pty,raw,echo=0,link=${DEV}A pty,raw,echo=0,link=${DEV}B & PIDS+=($!)
+    for _ in $(seq 100); do [ -e ${DEV}A ] && [ -e ${DEV}B ] && break; sleep 0.02; done
     # Hold A's end open: a dead or powered-off peer leaves a serial line silent, it does not hang
     # it up; without this, socat would exit when A dies and B would see a port error at once.
-    sleep 1000000 < $W/ttyA & PIDS+=($!)
-    printf 'bench-key-0123456789abcdef\n' > $W/key
-    local common="--interface hb0 --public-interface pub0 --virtual-router-id 51 --virtual-ipaddress $VIP/24 --advert-int 0.1 --peer-appliance --key-file $W/key"
-    ip netns exec $A "$BIN" pair run $common --priority 150 --node-id 1 --public-address 10.214.0.1 --peer-public-address 10.214.0.2 --serial $W/ttyA >$W/A.log 2>&1 & PIDS+=($!)
-    ip netns exec $B "$BIN" pair run $common --priority 100 --node-id 2 --public-address 10.214.0.2 --peer-public-address 10.214.0.1 --serial $W/ttyB >$W/B.log 2>&1 & PIDS+=($!)
+    sleep 1000000 < ${DEV}A & PIDS+=($!)
+    ini A 1 150 10.214.0.1 10.214.0.2 > $W/A.ini
+    ini B 2 100 10.214.0.2 10.214.0.1 > $W/B.ini
+    APPLIANCE_RUN_DIR=$W/runA ip netns exec $A "$BIN" run --config $W/A.ini --log-target stderr >$W/A.log 2>&1 & PIDS+=($!)
+    APPLIANCE_RUN_DIR=$W/runB ip netns exec $B "$BIN" run --config $W/B.ini --log-target stderr >$W/B.log 2>&1 & PIDS+=($!)
   else
     for n in A B; do
       prio=$([ $n = A ] && echo 150 || echo 100)
@@ -116,6 +154,7 @@ run_fault() { # $1 impl, $2 fault
       kill_daemon "$apid"; ip -n $A link set pub0 down; ip -n $A link set hb0 down
       r=$(sample 5 ignoreA) ;;
     master-daemon-sigkill) kill_daemon "$apid"; r=$(sample 5) ;;
+    master-daemon-sigterm) kill -TERM "$apid"; r=$(sample 5) ;;
   esac
   stop_pair
   printf '%-10s %-26s dual-holding %6.2f s   backup holds after %s\n' "$1" "$2" "$(awk -v ms="${r% *}" 'BEGIN { print ms / 1000 }')" \
@@ -123,8 +162,9 @@ run_fault() { # $1 impl, $2 fault
 }
 
 echo "split-brain benchmark $(date -u +%FT%TZ) $(uname -r); appliance: $BIN; $(keepalived --version 2>&1 | head -1)"
+echo "load average: $(cut -d" " -f1-3 /proc/loadavg)"
 echo "advert_int 0.1 s, priorities 150/100, serial interval 100 ms dead time 400 ms, 5 s observed after each fault"
-for fault in heartbeat-cut heartbeat-and-serial-cut master-public-link-down master-power-loss master-daemon-sigkill; do
+for fault in heartbeat-cut heartbeat-and-serial-cut master-public-link-down master-power-loss master-daemon-sigkill master-daemon-sigterm; do
   for impl in appliance keepalived; do
     [ $impl = keepalived ] && [ $fault = heartbeat-and-serial-cut ] && continue
     run_fault $impl $fault

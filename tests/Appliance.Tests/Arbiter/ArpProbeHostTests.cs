@@ -98,7 +98,8 @@ public sealed partial class ArpProbeHostTests : IDisposable
         var (r, took) = ProbeFromA("10.213.0.9");
         _output.WriteLine($"silent after {took.TotalMilliseconds:0.0} ms");
         Assert.Equal(ProbeResult.PeerSilent, r);
-        Assert.InRange(took.TotalMilliseconds, 195, 1000);
+        // Never early (silence is what causes a takeover); the upper bound only catches a probe that never ends, under load 20-30.
+        Assert.InRange(took.TotalMilliseconds, 195, 5000);
     }
 
     [Fact]

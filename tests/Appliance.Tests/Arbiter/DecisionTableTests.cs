@@ -4,8 +4,8 @@ using Xunit;
 namespace Appliance.Tests.Arbiter;
 
 /// <summary>
-/// The decision table, exhaustively: every combination of every input enum (3*2*2*4*2*5*5*2 =
-/// 4800 cases) is decided and checked against the invariants of docs/split-brain.md.
+/// The decision table, exhaustively: every combination of every input enum (3*2*2*4*2*5*6*2 =
+/// 5760 cases) is decided and checked against the invariants of docs/split-brain.md.
 /// </summary>
 public class DecisionTableTests
 {
@@ -31,7 +31,7 @@ public class DecisionTableTests
             Assert.True(invariant(e, d), $"invariant '{name}' broken for {e} -> {d}");
             n++;
         }
-        Assert.Equal(3 * 2 * 2 * 4 * 2 * 5 * 5 * 2, n);
+        Assert.Equal(3 * 2 * 2 * 4 * 2 * 5 * 6 * 2, n);
     }
 
     private static bool PeerKnownMaster(Evidence e) =>
@@ -59,7 +59,7 @@ public class DecisionTableTests
     [Fact]
     public void Takeover_only_on_positive_evidence() => ForAll((e, d) => d.Verdict != Verdict.TakeOver
         || (e.Serial == SerialEvidence.PeerAlive && e.PeerReport is PeerReport.Stopping or PeerReport.Fault)
-        || (e.Serial == SerialEvidence.PeerAlive && e.PeerReport is PeerReport.Backup or PeerReport.Unknown
+        || (e.Serial == SerialEvidence.PeerAlive && e.PeerReport is PeerReport.Backup or PeerReport.Unknown or PeerReport.BackupWantsMaster
             && e.Vrrp == VrrpEvidence.AdvertsStale && e.Precedence == Precedence.WeWin)
         || (e.Serial != SerialEvidence.PeerAlive && e.Vrrp == VrrpEvidence.AdvertsStale && e.Probe is ProbeResult.PeerSilent or ProbeResult.NotConfigured)
         || (e.Serial != SerialEvidence.PeerAlive && e.Vrrp == VrrpEvidence.AdvertsStale && e.Probe == ProbeResult.PeerAnswersVipFree && e.HeartbeatCarrier == Carrier.Up),
@@ -87,7 +87,7 @@ public class DecisionTableTests
     [Fact]
     public void Two_backups_with_mirrored_evidence_never_both_take_over() => ForAll((e, d) =>
     {
-        if (e.Own == OwnRole.Master || e.Serial != SerialEvidence.PeerAlive || e.PeerReport is not (PeerReport.Backup or PeerReport.Unknown))
+        if (e.Own == OwnRole.Master || e.Serial != SerialEvidence.PeerAlive || e.PeerReport is not (PeerReport.Backup or PeerReport.Unknown or PeerReport.BackupWantsMaster))
             return true;
         // The peer sees the same links and reports us as backup; only precedence is mirrored.
         var peer = SplitBrainArbiter.Decide(e with { PeerReport = PeerReport.Backup, Precedence = e.Precedence == Precedence.WeWin ? Precedence.PeerWins : Precedence.WeWin });
@@ -102,7 +102,7 @@ public class DecisionTableTests
     public void Precedence_only_matters_in_a_tie() => ForAll((e, d) =>
     {
         var other = SplitBrainArbiter.Decide(e with { Precedence = e.Precedence == Precedence.WeWin ? Precedence.PeerWins : Precedence.WeWin });
-        return other.Verdict == d.Verdict || d.Rule is "B5" or "M2" or "M3";
+        return other.Verdict == d.Verdict || d.Rule is "B5" or "M2" or "M3" or "M4" || other.Rule == "M4";
     }, "precedence only in ties");
 
     [Fact]
@@ -126,7 +126,7 @@ public class DecisionTableTests
             Assert.False(string.IsNullOrWhiteSpace(d.Reason));
             rules.Add(d.Rule);
         }
-        Assert.Equal(["B1", "B2", "B3", "B4", "B5", "B6", "B7", "B8", "B9", "M1", "M2", "M3", "M4"], rules.Order());
+        Assert.Equal(["B1", "B2", "B3", "B4", "B5", "B6", "B7", "B8", "B9", "M1", "M2", "M3", "M4", "M5"], rules.Order());
     }
 
     // The cases the issue names, each as one concrete row.
@@ -213,6 +213,19 @@ public class DecisionTableTests
         var held = SplitBrainArbiter.Decide(BackupAllFine with
         { Vrrp = VrrpEvidence.AdvertsStale, HeartbeatCarrier = heartbeat, Serial = SerialEvidence.NotConfigured, PeerReport = PeerReport.Unknown, Probe = ProbeResult.PeerAnswers });
         Assert.Equal((Verdict.StayBackup, "B7"), (held.Verdict, held.Rule));
+    }
+
+    [Fact]
+    public void A_backup_with_precedence_that_wants_to_preempt_makes_the_master_hand_over_first()
+    {
+        var master = BackupAllFine with { Own = OwnRole.Master, Vrrp = VrrpEvidence.AdvertsStale, PeerReport = PeerReport.BackupWantsMaster };
+        var d = SplitBrainArbiter.Decide(master with { Precedence = Precedence.PeerWins });
+        Assert.Equal((Verdict.StepDown, "M4", Alarm.None), (d.Verdict, d.Rule, d.Alarms));
+        // Without precedence (lower priority: its adverts were lost, it is not preempting) the master stays.
+        Assert.Equal(Verdict.StayMaster, SplitBrainArbiter.Decide(master with { Precedence = Precedence.WeWin }).Verdict);
+        // The backup, seeing the former master report BACKUP, takes over by B5.
+        var backup = SplitBrainArbiter.Decide(BackupAllFine with { Vrrp = VrrpEvidence.AdvertsStale, PeerReport = PeerReport.Backup, Precedence = Precedence.WeWin });
+        Assert.Equal((Verdict.TakeOver, "B5"), (backup.Verdict, backup.Rule));
     }
 
     [Fact]

@@ -185,7 +185,7 @@ public sealed partial class TwoApplianceScenarioTests : IDisposable
         public void Dispose()
         {
             _stop = true;
-            _thread.Join(TimeSpan.FromSeconds(5));
+            _thread.Join(TimeSpan.FromSeconds(15));
             if (_error is not null) throw new AggregateException(_error);
         }
     }
@@ -196,7 +196,20 @@ public sealed partial class TwoApplianceScenarioTests : IDisposable
         Wait.Until(() => Interlocked.Read(ref s.Samples) >= target, TimeSpan.FromSeconds(30), $"sampler did not take {n} samples");
     }
 
+    private static void AssertNeverTwoHolders(VipSampler sampler) =>
+        Assert.True(sampler.Both == 0, $"two VIP holders at {string.Join(", ", sampler.Overlaps)}");
+
+    private void DumpLogs()
+    {
+        foreach (var (name, _, log) in _procs) _output.WriteLine($"--- {name}\n{string.Join("\n", log)}");
+    }
+
     private static bool Logged(ConcurrentQueue<string> log, string text) => log.Any(l => l.Contains(text));
+
+    /// <summary>The daemons' stderr is read asynchronously: a line may arrive after the effect the sampler already saw.
+    /// Bounds are 15 s because the shared 2-core machine runs at load 20-30; no-overlap is proven by the sampler, not by time.</summary>
+    private static void WaitLogged(ConcurrentQueue<string> log, string text, string what) =>
+        Wait.Until(() => Logged(log, text), TimeSpan.FromSeconds(15), what);
 
     [Fact]
     public void Heartbeat_cut_then_serial_cut_never_give_two_masters_and_a_failed_public_link_hands_over()
@@ -209,34 +222,31 @@ public sealed partial class TwoApplianceScenarioTests : IDisposable
 
             // 1. Heartbeat veth cut: B's master-down timer fires, the serial link says A is master: no takeover.
             Sh($"ip -n {NsA} link set hb0 down");
-            Wait.Until(() => Logged(logB, "heartbeat carrier lost; the arbiter does not permit takeover"), TimeSpan.FromSeconds(5), "B's takeover was not withheld");
+            Wait.Until(() => Logged(logB, "heartbeat carrier lost; the arbiter does not permit takeover"), TimeSpan.FromSeconds(15), "B's takeover was not withheld");
             WaitSamples(sampler, 100);
             Assert.True(sampler.A && !sampler.B, "after the heartbeat cut A must still be the only holder");
-            Assert.True(Logged(logB, "alarms HeartbeatLinkDown; front-panel fault"), "no alarm on B");
+            WaitLogged(logB, "alarms HeartbeatLinkDown; front-panel fault", "no alarm on B");
 
             // 2. Serial cable pulled too: B probes A's public address, A answers: still no takeover.
             _cable.Stop();
-            Wait.Until(() => Logged(logB, "rule B7"), TimeSpan.FromSeconds(5), "B did not conclude 'links cut, peer answers'");
+            Wait.Until(() => Logged(logB, "rule B7"), TimeSpan.FromSeconds(15), "B did not conclude 'links cut, peer answers'");
             WaitSamples(sampler, 100);
             Assert.True(sampler.A && !sampler.B, "after both cuts A must still be the only holder");
 
             // 3. A's public link fails: A releases (FAULT), B's probe goes silent, B takes over.
             var sw = Stopwatch.StartNew();
             Sh($"ip -n {NsA} link set pub0 down");
-            Wait.Until(() => sampler.B, TimeSpan.FromSeconds(5), "B did not take over after A's public link failed");
+            Wait.Until(() => sampler.B, TimeSpan.FromSeconds(15), "B did not take over after A's public link failed");
             var takeover = sw.Elapsed;
             WaitSamples(sampler, 50);
             Assert.True(!sampler.A && sampler.B);
             _output.WriteLine($"samples {sampler.Samples} (every 10 ms), both holding: {sampler.Both}; takeover after A's public link failed: {takeover.TotalMilliseconds:0} ms");
             // A's VRRP engine or its arbiter (rule M1), whichever sees the carrier first, releases.
-            Assert.True(Logged(logA, "MASTER -> FAULT"), "A did not release (MASTER -> FAULT)");
-            Assert.True(Logged(logB, "rule B8"), "B did not take over by rule B8");
-            Assert.True(sampler.Both == 0, $"two VIP holders at {string.Join(", ", sampler.Overlaps)}");
+            WaitLogged(logA, "MASTER -> FAULT", "A did not release (MASTER -> FAULT)");
+            WaitLogged(logB, "rule B8", "B did not take over by rule B8");
+            AssertNeverTwoHolders(sampler);
         }
-        finally
-        {
-            foreach (var (name, _, log) in _procs) _output.WriteLine($"--- {name}\n{string.Join("\n", log)}");
-        }
+        finally { DumpLogs(); }
     }
 
     [Fact]
@@ -255,15 +265,12 @@ public sealed partial class TwoApplianceScenarioTests : IDisposable
             Sh($"ip -n {NsA} link set pub0 down");
             Sh($"ip -n {NsA} link set hb0 down");
             sampler.APoweredOff = true;
-            Wait.Until(() => sampler.B, TimeSpan.FromSeconds(5), "B did not take over after A's power loss");
+            Wait.Until(() => sampler.B, TimeSpan.FromSeconds(15), "B did not take over after A's power loss");
             _output.WriteLine($"takeover after power loss: {sw.Elapsed.TotalMilliseconds:0} ms; samples {sampler.Samples}");
-            Assert.True(Logged(logB, "rule B8"), "B did not take over by rule B8");
-            Assert.True(sampler.Both == 0, $"two VIP holders at {string.Join(", ", sampler.Overlaps)}");
+            WaitLogged(logB, "rule B8", "B did not take over by rule B8");
+            AssertNeverTwoHolders(sampler);
         }
-        finally
-        {
-            foreach (var (name, _, log) in _procs) _output.WriteLine($"--- {name}\n{string.Join("\n", log)}");
-        }
+        finally { DumpLogs(); }
     }
 
     [Fact]
@@ -278,54 +285,77 @@ public sealed partial class TwoApplianceScenarioTests : IDisposable
             var sw = Stopwatch.StartNew();
             var a = _procs[0].P;
             Sh($"kill -TERM {a.Id}");
-            Wait.Until(() => sampler.B, TimeSpan.FromSeconds(5), "B did not take over after A's graceful stop");
+            Wait.Until(() => sampler.B, TimeSpan.FromSeconds(15), "B did not take over after A's graceful stop");
             var takeover = sw.Elapsed;
             Assert.True(a.WaitForExit(10_000), "A did not exit after SIGTERM");
             Assert.Equal(0, a.ExitCode);
             WaitSamples(sampler, 20);
             _output.WriteLine($"takeover after SIGTERM of the master: {takeover.TotalMilliseconds:0} ms; samples {sampler.Samples}, both holding: {sampler.Both}");
             // Break before make: A released (priority 0), then said STOPPING over the cable; B took over by rule B3.
-            Assert.True(Logged(logB, "the peer says Stopping"), "B did not hear STOPPING over the serial link");
-            Assert.True(Logged(logB, "rule B3"), "B did not take over by rule B3 (planned handover)");
+            WaitLogged(logB, "the peer says Stopping", "B did not hear STOPPING over the serial link");
+            WaitLogged(logB, "rule B3", "B did not take over by rule B3 (planned handover)");
             Assert.True(!sampler.A && sampler.B);
-            Assert.True(sampler.Both == 0, $"two VIP holders at {string.Join(", ", sampler.Overlaps)}");
+            AssertNeverTwoHolders(sampler);
         }
-        finally
-        {
-            foreach (var (name, _, log) in _procs) _output.WriteLine($"--- {name}\n{string.Join("\n", log)}");
-        }
+        finally { DumpLogs(); }
     }
 
     [Fact]
     public void Without_the_serial_heartbeat_a_cut_heartbeat_link_is_judged_by_the_probe_and_a_dead_master_is_taken_over()
     {
-        var (logA, logB) = StartPair(serial: false);
+        // A first: without the serial link nothing tells a live master to hand over, so a B that won
+        // a start-up race would keep the VIP (a live master answers for it: B7 withholds preemption).
+        StartAppliance("A", NsA, Ini("director-a", 1, 150, "10.214.0.1", "10.214.0.2", null));
         using var sampler = new VipSampler(NsA, NsB);
         try
         {
-            Wait.Until(() => sampler.A && !sampler.B && Logged(logB, "rule B4"), TimeSpan.FromSeconds(15), "A did not become the single master");
-            Assert.True(Logged(logB, "[serial_heartbeat] is disabled"), "B did not say it runs without the serial heartbeat");
+            Wait.Until(() => sampler.A, TimeSpan.FromSeconds(15), "A did not become master on its own");
+            var logB = StartAppliance("B", NsB, Ini("director-b", 2, 100, "10.214.0.2", "10.214.0.1", null));
+            Wait.Until(() => Logged(logB, "rule B4"), TimeSpan.FromSeconds(15), "B did not start as backup");
+            WaitSamples(sampler, 30);
+            Assert.True(sampler.A && !sampler.B, "A did not stay the single master");
+            WaitLogged(logB, "[serial_heartbeat] is disabled", "B did not say it runs without the serial heartbeat");
 
             // Heartbeat veth cut, no serial link: A still answers ARP on the public NIC, so B stays backup (rule B7).
             Sh($"ip -n {NsA} link set hb0 down");
-            Wait.Until(() => Logged(logB, "rule B7"), TimeSpan.FromSeconds(5), "B did not conclude 'links cut, peer answers'");
+            Wait.Until(() => Logged(logB, "rule B7"), TimeSpan.FromSeconds(15), "B did not conclude 'links cut, peer answers'");
             WaitSamples(sampler, 100);
             Assert.True(sampler.A && !sampler.B, "after the heartbeat cut A must still be the only holder");
-            Assert.True(Logged(logB, "PeerAnswersOnPublicOnly; front-panel fault"), "no alarm on B");
+            WaitLogged(logB, "PeerAnswersOnPublicOnly; front-panel fault", "no alarm on B");
 
             // A loses power: its kernel stops answering, B's repeated probe goes silent, B takes over (rule B8).
             var sw = Stopwatch.StartNew();
             _procs[0].P.Kill();
             Sh($"ip -n {NsA} link set pub0 down");
             sampler.APoweredOff = true;
-            Wait.Until(() => sampler.B, TimeSpan.FromSeconds(5), "B did not take over after A's power loss");
+            Wait.Until(() => sampler.B, TimeSpan.FromSeconds(15), "B did not take over after A's power loss");
             _output.WriteLine($"no serial: takeover after power loss (heartbeat already cut): {sw.Elapsed.TotalMilliseconds:0} ms; samples {sampler.Samples}, both holding: {sampler.Both}");
-            Assert.True(Logged(logB, "rule B8"), "B did not take over by rule B8");
-            Assert.True(sampler.Both == 0, $"two VIP holders at {string.Join(", ", sampler.Overlaps)}");
+            WaitLogged(logB, "rule B8", "B did not take over by rule B8");
+            AssertNeverTwoHolders(sampler);
         }
-        finally
+        finally { DumpLogs(); }
+    }
+
+    [Fact]
+    public void A_restarted_higher_priority_director_preempts_break_before_make()
+    {
+        // B (priority 100) alone first: it takes over (the peer is silent everywhere).
+        var logB = StartAppliance("B", NsB, Ini("director-b", 2, 100, "10.214.0.2", "10.214.0.1", _cable.B));
+        using var sampler = new VipSampler(NsA, NsB);
+        try
         {
-            foreach (var (name, _, log) in _procs) _output.WriteLine($"--- {name}\n{string.Join("\n", log)}");
+            Wait.Until(() => sampler.B && !sampler.A, TimeSpan.FromSeconds(15), "B did not become master on its own");
+            // A (150, preempt = yes) comes up: it asks over the serial link, B hands over first (rule M4), A takes over (B5).
+            var sw = Stopwatch.StartNew();
+            var logA = StartAppliance("A", NsA, Ini("director-a", 1, 150, "10.214.0.1", "10.214.0.2", _cable.A));
+            Wait.Until(() => sampler.A && !sampler.B, TimeSpan.FromSeconds(15), "A did not preempt B");
+            _output.WriteLine($"preemption after A's start: {sw.Elapsed.TotalMilliseconds:0} ms; samples {sampler.Samples}, both holding: {sampler.Both}");
+            WaitLogged(logB, "rule M4", "B did not hand over by rule M4");
+            WaitLogged(logA, "rule B5", "A did not take over by rule B5");
+            WaitSamples(sampler, 30);
+            Assert.True(sampler.A && !sampler.B, "A must stay the single master");
+            AssertNeverTwoHolders(sampler);
         }
+        finally { DumpLogs(); }
     }
 }
