@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # Minimal QEMU lab for the IPVS scenarios: Debian's kernel (real IPVS), a busybox initramfs
 # with ipvsadm, iproute2 and socat from Debian, the worktree shared read-write over 9p.
-# The IPVS suites have moved to tests/lab/lab.sh; only sync-failover.sh still uses this runner,
-# and this file goes once that scenario moves too (docs/lab.md).
+# Stand-in until the `lab` branch's runner is merged (then scenarios move onto its topology).
 #
 #   tests/lab/scenarios/ipvs-lab.sh GUEST_SCRIPT [ARGS...]
 #
