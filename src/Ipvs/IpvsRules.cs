@@ -12,35 +12,44 @@ namespace Appliance.Ipvs;
 /// </summary>
 public static class IpvsRules
 {
+    private const int MaxWords = 64;
+
     public static DesiredTable Parse(string text, string fileName, List<string> errors)
     {
         var services = new List<IpvsService>();
         var dests = new Dictionary<ServiceKey, List<IpvsDestination>>();
         var lineNo = 0;
         var lastKey = new KeyCache();
-        foreach (var raw in text.Split('\n'))
+        // Real-server lines are 10,000 of an 11,000-line table: they are tokenized as spans of
+        // the text (no string per line or word); the rest as strings.
+        Span<Range> ranges = stackalloc Range[MaxWords + 1];
+        var rest = text.AsSpan();
+        while (!rest.IsEmpty || lineNo == 0)
         {
+            var end = rest.IndexOf('\n');
+            var line = (end < 0 ? rest : rest[..end]).Trim();
+            rest = end < 0 ? [] : rest[(end + 1)..];
             lineNo++;
-            var line = raw.Trim();
-            if (line.Length == 0 || line.StartsWith('#')) continue;
-            var words = line.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries);
+            if (line.Length == 0 || line[0] == '#') continue;
+            var n = line.SplitAny(ranges, " \t", StringSplitOptions.RemoveEmptyEntries);
+            var first = line[ranges[0]];
             string? problem;
-            switch (words[0])
+            if (n > MaxWords) problem = $"more than {MaxWords} words in one line";
+            else if (first is "-a" or "--add-server")
             {
-                case "-A" or "--add-service":
-                    problem = TryService(words, out var service);
-                    if (problem is null && dests.ContainsKey(service!.Key)) problem = $"service {service.Key} is defined twice";
-                    if (problem is null) { services.Add(service!); dests[service!.Key] = []; }
-                    break;
-                case "-a" or "--add-server":
-                    problem = TryDestination(words, ref lastKey, out var key, out var dest);
-                    if (problem is null && !dests.ContainsKey(key)) problem = $"real server for {key}, which no earlier -A line defines";
-                    if (problem is null) dests[key].Add(dest!);
-                    break;
-                default:
-                    problem = $"'{words[0]}' is not a rule this reader takes (only -A and -a lines describe a table)";
-                    break;
+                problem = TryDestination(line, ranges[..n], ref lastKey, out var key, out var dest);
+                if (problem is null && !dests.ContainsKey(key)) problem = $"real server for {key}, which no earlier -A line defines";
+                if (problem is null) dests[key].Add(dest!);
             }
+            else if (first is "-A" or "--add-service")
+            {
+                var words = new string[n];
+                for (var i = 0; i < n; i++) words[i] = line[ranges[i]].ToString();
+                problem = TryService(words, out var service);
+                if (problem is null && dests.ContainsKey(service!.Key)) problem = $"service {service.Key} is defined twice";
+                if (problem is null) { services.Add(service!); dests[service!.Key] = []; }
+            }
+            else problem = $"'{first}' is not a rule this reader takes (only -A and -a lines describe a table)";
             if (problem is not null) errors.Add($"{fileName}:{lineNo}: {problem}");
         }
         var table = new List<VirtualServer>(services.Count);
@@ -140,11 +149,12 @@ public static class IpvsRules
         public ServiceKey Key;
     }
 
-    private static string? TryDestination(string[] w, ref KeyCache cache, out ServiceKey key, out IpvsDestination? dest)
+    private static string? TryDestination(ReadOnlySpan<char> line, ReadOnlySpan<Range> w, ref KeyCache cache, out ServiceKey key, out IpvsDestination? dest)
     {
         key = default;
         dest = null;
-        string? option = null, value = null, server = null;
+        string? option = null;
+        ReadOnlySpan<char> value = default, server = default;
         var fwd = ForwardMethod.Route; // ipvsadm's default is -g
         int weight = 1;
         uint upper = 0, lower = 0;
@@ -152,46 +162,67 @@ public static class IpvsRules
         var tunType = TunnelType.Ipip;
         var tunFlags = TunnelFlags.NoChecksum;
         var v6 = false;
+        var haveServer = false;
         for (var i = 1; i < w.Length; i++)
         {
-            var next = i + 1 < w.Length ? w[i + 1] : null;
-            switch (w[i])
+            var word = line[w[i]];
+            var hasNext = i + 1 < w.Length;
+            var next = hasNext ? line[w[i + 1]] : default;
+            if (hasNext && ServiceOption(word) is { } o)
             {
-                case var o when IsServiceOption(o) && next is not null: option = o; value = next; i++; break;
+                option = o;
+                value = next;
+                i++;
+                continue;
+            }
+            switch (word)
+            {
                 case "-6" or "--ipv6": v6 = true; break;
-                case "-r" or "--real-server" when next is not null: server = next; i++; break;
+                case "-r" or "--real-server" when hasNext: server = next; haveServer = true; i++; break;
                 case "-m" or "--masquerading": fwd = ForwardMethod.Masq; break;
                 case "-g" or "--gatewaying": fwd = ForwardMethod.Route; break;
                 case "-i" or "--ipip": fwd = ForwardMethod.Tunnel; break;
-                case "-w" or "--weight" when next is not null && int.TryParse(next, NumberStyles.None, CultureInfo.InvariantCulture, out weight): i++; break;
-                case "-x" or "--u-threshold" when next is not null && uint.TryParse(next, NumberStyles.None, CultureInfo.InvariantCulture, out upper): i++; break;
-                case "-y" or "--l-threshold" when next is not null && uint.TryParse(next, NumberStyles.None, CultureInfo.InvariantCulture, out lower): i++; break;
-                case "--tun-type" when next is not null:
-                    tunType = next switch { "ipip" => TunnelType.Ipip, "gue" => TunnelType.Gue, "gre" => TunnelType.Gre, _ => (TunnelType)255 };
-                    if ((byte)tunType == 255) return $"unknown tunnel type '{next}'";
+                case "-w" or "--weight" when hasNext && int.TryParse(next, NumberStyles.None, CultureInfo.InvariantCulture, out weight): i++; break;
+                case "-x" or "--u-threshold" when hasNext && uint.TryParse(next, NumberStyles.None, CultureInfo.InvariantCulture, out upper): i++; break;
+                case "-y" or "--l-threshold" when hasNext && uint.TryParse(next, NumberStyles.None, CultureInfo.InvariantCulture, out lower): i++; break;
+                case "--tun-type" when hasNext:
+                    switch (next)
+                    {
+                        case "ipip": tunType = TunnelType.Ipip; break;
+                        case "gue": tunType = TunnelType.Gue; break;
+                        case "gre": tunType = TunnelType.Gre; break;
+                        default: return $"unknown tunnel type '{next}'";
+                    }
                     i++;
                     break;
-                case "--tun-port" when next is not null && ushort.TryParse(next, NumberStyles.None, CultureInfo.InvariantCulture, out tunPort): i++; break;
+                case "--tun-port" when hasNext && ushort.TryParse(next, NumberStyles.None, CultureInfo.InvariantCulture, out tunPort): i++; break;
                 case "--tun-nocsum": tunFlags = TunnelFlags.NoChecksum; break;
                 case "--tun-csum": tunFlags = TunnelFlags.Checksum; break;
                 case "--tun-remcsum": tunFlags = TunnelFlags.RemoteChecksum; break;
-                default: return $"unexpected '{w[i]}' in a real-server line";
+                default: return $"unexpected '{word}' in a real-server line";
             }
         }
-        if (option is null || server is null) return "a real-server line needs a service (-t/-u/--sctp-service/-f) and -r";
-        if (option == cache.Option && value == cache.Value && v6 == cache.V6) key = cache.Key;
+        if (option is null || !haveServer) return "a real-server line needs a service (-t/-u/--sctp-service/-f) and -r";
+        if ((object)option == cache.Option && v6 == cache.V6 && value.SequenceEqual(cache.Value)) key = cache.Key;
         else
         {
-            var problem = TryKey(option, value!, v6, out key);
+            var text = value.ToString();
+            var problem = TryKey(option, text, v6, out key);
             if (problem is not null) return problem;
-            cache = new KeyCache { Option = option, Value = value, V6 = v6, Key = key };
+            cache = new KeyCache { Option = option, Value = text, V6 = v6, Key = key };
         }
         if (!IPEndPoint.TryParse(server, out var ep) || ep.Port > ushort.MaxValue) return $"bad real server '{server}'";
         // Without an explicit port the real server takes the service's (ipvsadm's rule).
         var explicitPort = server.Contains(']') || (ep.Address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork && server.Contains(':'));
-        var address = ep.Address;
         var port = explicitPort ? (ushort)ep.Port : key.Port;
-        dest = new IpvsDestination(address, port, fwd, weight, upper, lower, tunType, tunPort, tunFlags);
+        dest = new IpvsDestination(ep.Address, port, fwd, weight, upper, lower, tunType, tunPort, tunFlags);
         return null;
     }
+
+    /// <summary>The service option <paramref name="w"/> names, as the canonical string TryKey takes; null if it is none.</summary>
+    private static string? ServiceOption(ReadOnlySpan<char> w) => w switch
+    {
+        "-t" => "-t", "--tcp-service" => "--tcp-service", "-u" => "-u", "--udp-service" => "--udp-service",
+        "--sctp-service" => "--sctp-service", "-f" => "-f", "--fwmark-service" => "--fwmark-service", _ => null,
+    };
 }

@@ -51,4 +51,21 @@ public class RulesTests
         Assert.StartsWith("r:4: '-C' is not a rule", errors[2]);
         Assert.Equal("r:5: service TCP 192.0.2.1:80 is defined twice", errors[3]);
     }
+
+    [Fact]
+    public void Real_server_lines_take_tabs_CRLF_long_options_and_each_their_own_service()
+    {
+        var errors = new List<string>();
+        var table = IpvsRules.Parse("-A -t 192.0.2.1:80 -s rr\r\n-A -t 192.0.2.2:80 -s rr\r\n" +
+            "\t-a\t--tcp-service 192.0.2.1:80  --real-server 10.0.0.1:8080 --masquerading --weight 3 -x 9 -y 2\r\n" +
+            "-a -t 192.0.2.2:80 -r 10.0.0.2 -i --tun-type gue --tun-port 6080 --tun-csum\n" +
+            "-a -t 192.0.2.1:80 -r 10.0.0.3 -w\n" +
+            "-a -t 192.0.2.1:80 -r 10.0.0.4 --tun-type foo\n", "r", errors);
+        Assert.Equal(["r:5: unexpected '-w' in a real-server line", "r:6: unknown tunnel type 'foo'"], errors);
+        var a = Assert.Single(table.Services[0].Destinations);
+        Assert.Equal(new IpvsDestination(IPAddress.Parse("10.0.0.1"), 8080, ForwardMethod.Masq, 3, 9, 2), a);
+        var b = Assert.Single(table.Services[1].Destinations);
+        // No port on the real server: it takes the service's.
+        Assert.Equal(new IpvsDestination(IPAddress.Parse("10.0.0.2"), 80, ForwardMethod.Tunnel, 1, 0, 0, TunnelType.Gue, 6080, TunnelFlags.Checksum), b);
+    }
 }
