@@ -40,6 +40,7 @@ SF_EST_MS=${SF_EST_MS:-2000}
 SF_IDLE_MS=${SF_IDLE_MS:-6000}
 SF_T=${SF_T:-20}
 SF_HOLD=${SF_HOLD:-25}
+SF_ADVERT=${SF_ADVERT:-1}
 
 BIN=/usr/bin/appliance
 CH=/lab/cache/connhold
@@ -93,7 +94,7 @@ log_level = info
 [vrrp_instance VI_PUB]
 virtual_router_id = 51
 priority = $3
-advert_int = 1
+advert_int = $SF_ADVERT
 preempt = yes
 garp_master_refresh = 2
 virtual_ipaddress = $VIP/24 dev pub
@@ -102,7 +103,7 @@ track_interface = pub
 [vrrp_instance VI_GW]
 virtual_router_id = 52
 priority = $3
-advert_int = 1
+advert_int = $SF_ADVERT
 preempt = yes
 garp_master_refresh = 2
 virtual_ipaddress = $GW/24 dev rs
