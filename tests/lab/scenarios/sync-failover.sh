@@ -40,6 +40,7 @@ SF_EST_MS=${SF_EST_MS:-2000}
 SF_IDLE_MS=${SF_IDLE_MS:-6000}
 SF_T=${SF_T:-20}
 SF_HOLD=${SF_HOLD:-25}
+SF_ADVERT=${SF_ADVERT:-1}
 
 BIN=/usr/bin/appliance
 CH=/lab/cache/connhold
@@ -66,7 +67,11 @@ sf_wait() {
 }
 sf_fail() { sf_log "FAIL $P: $*"; echo "$P: $*" >> $W/failures; }
 
-# sf_config PAIR NODE PRIORITY: the director's INI.
+# sf_config PAIR NODE PRIORITY: the director's INI. advert_int 1 s and a gratuitous-ARP refresh
+# every 2 s: in a starved TCG guest a master's adverts can be late by more than 3 intervals, the
+# backup then becomes MASTER for a moment and announces the VIPs; the master that stayed does not
+# re-announce on the lower-priority advert (keepalived's garp_lower_prio_repeat; not in the
+# appliance yet), so the real servers would keep the gateway on the wrong MAC.
 sf_config() {
   if [ "$1" = a ]; then
     sync="syncid = $2
@@ -89,16 +94,18 @@ log_level = info
 [vrrp_instance VI_PUB]
 virtual_router_id = 51
 priority = $3
-advert_int = 0.5
+advert_int = $SF_ADVERT
 preempt = yes
+garp_master_refresh = 2
 virtual_ipaddress = $VIP/24 dev pub
 track_interface = pub
 
 [vrrp_instance VI_GW]
 virtual_router_id = 52
 priority = $3
-advert_int = 0.5
+advert_int = $SF_ADVERT
 preempt = yes
+garp_master_refresh = 2
 virtual_ipaddress = $GW/24 dev rs
 track_interface = rs
 
