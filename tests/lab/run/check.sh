@@ -3,7 +3,7 @@
 # as `make run` (its own directory and no tmux, so it can run next to an operator's pair) and
 # proves the real daemon path through the VMs' consoles, logs and QEMU monitors:
 #   1. director a (priority 150) is MASTER and alone holds the VIPs, b is BACKUP;
-#   2. IPVS as the daemon programmed it (NAT to both real servers, health-checked) serves
+#   2. IPVS as the daemon programmed it (NAT to both real servers) serves
 #      the client through VIP 192.0.2.10;
 #   3. a's public cable cut (QEMU monitor set_link) -> a FAULT, b MASTER holds the VIPs and
 #      serves; cable back -> a preempts, b BACKUP;
@@ -92,7 +92,7 @@ until_ok 60 'roles did not settle to a MASTER / b BACKUP (a: $(role a), b: $(rol
 h=$(holders a b); [ "$h" = "a " ] || fail "VIP $VIP holders are '$h', expected a alone"
 echo "run-check: [$((SECONDS - start)) s] a MASTER, b BACKUP, VIP on a only"
 
-# 2. IPVS as the daemon programmed it (nothing else in this lab writes IPVS), serving both.
+# 2. IPVS as the daemon programmed it (nothing else in this lab writes IPVS) serves the client.
 t=$(vm a "ipvsadm -Ln")
 for rs in 198.51.100.11 198.51.100.12; do
   echo "$t" | grep -q " $rs:80 *Masq" || fail "a's IPVS table lacks $rs: $(echo "$t" | tr '\n' '|')"
