@@ -57,7 +57,7 @@ run: consoles (tmux session '$SESSION', one pane each: director a, director b, L
      logs: ${dir#$top/}/a.log b.log lan.log
      try a failover (README, "Trying a failover"):
        kill \$(cat ${dir#$top/}/a.pid)                      pull director a's power
-       echo 'set_link hb off' | socat - UNIX-CONNECT:${dir#$top/}/a.mon   cut a's heartbeat cable
+       echo 'set_link pub off' | socat - UNIX-CONNECT:${dir#$top/}/a.mon  pull a's public cable ('pub on' puts it back)
      stop: make stop   (or tests/lab/run.sh stop)
 HINT
 }

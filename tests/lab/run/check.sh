@@ -3,11 +3,12 @@
 # as `make run` (its own directory and no tmux, so it can run next to an operator's pair) and
 # proves the real daemon path through the VMs' consoles, logs and QEMU monitors:
 #   1. director a (priority 150) is MASTER and alone holds the VIPs, b is BACKUP;
-#   2. IPVS as the daemon programmed it (NAT to both real servers, health-checked) serves
+#   2. IPVS as the daemon programmed it (NAT to both real servers) serves
 #      the client through VIP 192.0.2.10;
 #   3. a's public cable cut (QEMU monitor set_link) -> a FAULT, b MASTER holds the VIPs and
 #      serves; cable back -> a preempts, b BACKUP;
-#   4. a's QEMU killed (power lost) -> b MASTER holds the VIPs and serves.
+#   4. a's daemon frozen (SIGSTOP) -> b MASTER; a's i6300esb resets it; a boots and preempts;
+#   5. a's QEMU killed (power lost) -> b MASTER holds the VIPs and serves.
 # Every wait is bounded; the VMs are stopped on any exit. Prints PASS/FAIL with timings.
 set -euo pipefail
 lab=$(cd "$(dirname "$0")/.." && pwd)
@@ -91,7 +92,7 @@ until_ok 60 'roles did not settle to a MASTER / b BACKUP (a: $(role a), b: $(rol
 h=$(holders a b); [ "$h" = "a " ] || fail "VIP $VIP holders are '$h', expected a alone"
 echo "run-check: [$((SECONDS - start)) s] a MASTER, b BACKUP, VIP on a only"
 
-# 2. IPVS as the daemon programmed it (nothing else in this lab writes IPVS), serving both.
+# 2. IPVS as the daemon programmed it (nothing else in this lab writes IPVS) serves the client.
 t=$(vm a "ipvsadm -Ln")
 for rs in 198.51.100.11 198.51.100.12; do
   echo "$t" | grep -q " $rs:80 *Masq" || fail "a's IPVS table lacks $rs: $(echo "$t" | tr '\n' '|')"
@@ -119,7 +120,21 @@ back=$(took "$t0")
 h=$(holders a b); [ "$h" = "a " ] || fail "after the cable returned the VIP holders are '$h', expected a alone"
 echo "run-check: [$((SECONDS - start)) s] a's cable back -> a MASTER again (preempt) in $back"
 
-# 4. Power loss of the master: b takes over after Master_Down_Interval.
+# 4. A hung daemon on the master (SIGSTOP): nobody feeds the i6300esb, QEMU resets the VM
+#    after the watchdog timeout, b takes over meanwhile; a boots again and preempts.
+off_a=$(size a); off_b=$(size b); t0=$(date +%s%N)
+vm a 'kill -STOP $(pidof appliance)' > /dev/null
+until_ok 30 'b did not become MASTER while a'"'"'s daemon was stopped (a: $(role a), b: $(role b))' \
+  sh -c "tail -c +$((off_b + 1)) '$dir/b.log' | grep -aq 'director: director is MASTER'"
+hung_role=$(took "$t0")
+until_ok 60 "a was not reset by its watchdog (no new boot on its console)" \
+  sh -c "tail -c +$((off_a + 1)) '$dir/a.log' | grep -aq 'init: firmware'"
+reset=$(took "$t0")
+until_ok 120 'a did not come back as MASTER after its watchdog reset (a: $(role a), b: $(role b))' roles_are MASTER BACKUP
+h=$(holders a b); [ "$h" = "a " ] || fail "after a's reboot the VIP holders are '$h', expected a alone"
+echo "run-check: [$((SECONDS - start)) s] a's daemon stopped -> b MASTER in $hung_role, a reset by the i6300esb after $reset, a MASTER again after $(took "$t0")"
+
+# 5. Power loss of the master: b takes over after Master_Down_Interval.
 off_b=$(size b); t0=$(date +%s%N)
 kill "$(cat "$dir/a.pid")"
 until_ok 30 'b did not become MASTER after a'"'"'s QEMU was killed (b: $(role b))' \
