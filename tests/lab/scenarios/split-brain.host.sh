@@ -23,6 +23,10 @@
 #   daemon-sigstop        SIGSTOP of the master's daemon  -> A's watchdog resets it, B takes over
 # The figures (seconds of two holders, time to takeover) go to $dir/figures.txt.
 
+# lab.sh runs under set -eu; this part checks every step itself (sb_fail), and unset entries
+# of its arrays mean "not started yet".
+set +eu
+
 SB_FAST="hb-cut both-cut-peer-alive daemon-sigkill"
 SB_ALL="hb-cut serial-cut both-cut-peer-alive public-down both-cut-peer-silent vm-quit daemon-sigkill daemon-sigstop"
 SB_VIP=192.0.2.100
@@ -81,7 +85,10 @@ sb_boot() { # sb_boot ROLE
   if [ "$role" = a ]; then pubmac=$SB_MAC_A hbmac=52:54:00:5b:01:0a; else pubmac=$SB_MAC_B hbmac=52:54:00:5b:01:0b; fi
   local boot=${sb_boots[$role]:-0}
   sb_boots[$role]=$((boot + 1))
-  [ "$boot" -gt 0 ] && mv "$dir/vm-$role.log" "$dir/vm-$role.boot$boot.log"
+  if [ "$boot" -gt 0 ]; then
+    mv "$dir/vm-$role.log" "$dir/vm-$role.boot$boot.log"
+    mv "$dir/qmp-$role.log" "$dir/qmp-$role.boot$boot.log" 2>/dev/null
+  fi
   rm -f "$dir/mon-$role.sock" "$dir/ctl-$role.sock" "$dir/qmp-$role.sock"
   args=(-nodefaults -accel tcg -cpu qemu64 -m "$MEM" -display none -no-reboot -name "lab-$name-$role"
         -kernel "$fw/vmlinux" -initrd "$fw/lab-initramfs.cpio"
@@ -175,7 +182,7 @@ sb_settle() {
 sb_vipmon() {
   awk -v from="$2" -v t0="$T0" -v want="$3" -v vip=" $SB_VIP/" '
     /SB-VIPMON/ && index($0, vip) {
-      s = substr($1, 2) + 0; t = t0 + s * 1e6
+      match($0, /^\[ *[0-9.]+\]/); s = substr($0, 2, RLENGTH - 2) + 0; t = t0 + s * 1e6
       if (t < from) next
       del = index($0, "SB-VIPMON Deleted") > 0
       if ((want == "del") == del) { printf "%.3f\n", (t - from) / 1e6; found = 1; exit }
@@ -196,15 +203,33 @@ sb_serial() {
   if [ "$1" = off ]; then sb_mon a "chardev-change peer null"
   else sb_mon a "chardev-change peer socket,path=$dir/serial.sock,server=on,wait=off"; fi
 }
+sb_serial_on_cmd() { echo "chardev-change peer socket,path=$dir/serial.sock,server=on,wait=off"; }
 
-# sb_restore_a: VM a back as a healthy director and the master again (a new boot if it died).
-sb_restore_a() {
-  if ! sb_alive a; then
-    wait "${sb_pid[a]}" 2>/dev/null
-    sb_boot a
-    sb_ready a 180
-  fi
+# sb_start_pair: VM a first, the master once it holds the VIP alone, then VM b as its backup.
+# In sequence because the arbiter withholds VRRP preemption: a director that boots later with
+# the higher priority does not take the VIPs back from a master that is alive on the serial
+# link (rule B2; docs/split-brain.md, "Preemption"), so whoever is master first stays so.
+sb_start_pair() {
+  local role
+  for role in a b; do
+    if sb_alive "$role"; then
+      sb_mon "$role" quit
+      sb_wait "! sb_alive $role" 30 "QEMU of VM $role did not quit"
+    fi
+    [ -n "${sb_pid[$role]:-}" ] && wait "${sb_pid[$role]}" 2>/dev/null
+  done
+  sb_boot a
+  sb_ready a 240
   sb_settle 90
+  sb_boot b
+  sb_ready b 240
+  sb_settle 60
+}
+
+# sb_restore_a: the pair back in its normal state after a takeover (both VMs booted again).
+sb_restore_a() {
+  [ "${sb_last:-}" = 1 ] && return 0 # the last fault: nothing follows that needs the pair
+  sb_start_pair
 }
 
 sb_run_fault() {
@@ -215,8 +240,9 @@ sb_run_fault() {
   case $f in
     hb-cut) sb_hb off ;;
     serial-cut) sb_serial off ;;
-    both-cut-peer-alive) sb_hb off; sb_serial off ;;
-    both-cut-peer-silent) sb_hb off; sb_serial off; sb_mon a "set_link pub off" ;;
+    # Several cuts go through one monitor connection, so that they happen together.
+    both-cut-peer-alive) sb_mon a "set_link hb off" "chardev-change peer null" ;;
+    both-cut-peer-silent) sb_mon a "set_link hb off" "chardev-change peer null" "set_link pub off" ;;
     public-down) sb_mon a "set_link pub off" ;;
     vm-quit) sb_mon a "quit" ;;
     daemon-sigkill) line=$(sb_ctl a signal KILL); [[ $line == signalled* ]] || sb_fail "$f: $line" ;;
@@ -240,7 +266,7 @@ sb_run_fault() {
       case $f in
         hb-cut) sb_hb on ;;
         serial-cut) sb_serial on ;;
-        both-cut-peer-alive) sb_hb on; sb_serial on ;;
+        both-cut-peer-alive) sb_mon a "set_link hb on" "$(sb_serial_on_cmd)" ;;
       esac
       sb_settle 30
       ;;
@@ -330,19 +356,19 @@ host_main() {
   sb_watch=$!
   pids+=($!)
 
-  sb_log "booting VM a and VM b (faults: $faults)"
-  sb_boot a
-  sb_boot b
-  sb_ready a 240
-  sb_ready b 240
-  sb_log "both directors run; waiting for A to hold $SB_VIP alone"
-  sb_settle 90
+  sb_log "booting VM a, then VM b (faults: $faults)"
+  sb_start_pair
+  sb_log "both directors run, A holds $SB_VIP alone"
   echo "# fault samples dual_s takeover_s ... (times in s since the fault)" > "$dir/figures.txt"
   local a_state b_state
   [ -n "${SB_PAUSE:-}" ] && sleep "$SB_PAUSE"
   a_state=$(sb_ctl a state); b_state=$(sb_ctl b state)
   [[ $a_state == vip=yes* && $b_state == vip=no* ]] || sb_fail "the guests' own view disagrees with the observer's (A: $a_state; B: $b_state)"
-  for f in $faults; do [ "$f" = none ] || sb_run_fault "$f"; done
+  local last=${faults##* }
+  for f in $faults; do
+    [ "$f" = "$last" ] && sb_last=1
+    [ "$f" = none ] || sb_run_fault "$f"
+  done
   echo PASS > "$dir/verdict"
 }
 
