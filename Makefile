@@ -108,3 +108,11 @@ bench-ipvs: $(IMAGE)
 bench-split-brain: $(IMAGE)
 	tests/tools/install-deps.sh lab
 	SB_FAULTS=all tests/lab/lab.sh split-brain
+
+# Health checks in the QEMU lab: keepalived 2.2.7 vs the appliance, 100 and 1,000 real servers
+# (docs/benchmarks.md, "Health checks in the lab"); about 10 minutes.
+.PHONY: bench-health
+bench-health: $(IMAGE)
+	tests/tools/install-deps.sh lab
+	tests/lab/lab.sh health-bench
+	grep -h -e 'HB-' -e 'LAB:' tests/lab/out/health-bench/vm-a.log

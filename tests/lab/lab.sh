@@ -187,10 +187,10 @@ names=("$@")
 if [ ${#names[@]} -eq 0 ]; then
   # Runner scenarios declare themselves with '#@' option lines or a scenario_main; other
   # scripts in scenarios/ (the IPVS and sync suites' own drivers) are started by their make targets.
-  # '#@ default no' keeps a scenario out of this list (benchmarks, captures: own make targets);
-  # so does '#@ bench'.
+  # '#@ default no' keeps a scenario out of this list (benchmarks, captures): it runs only by
+  # name, from its own make target.
   for f in $(cd "$lab/scenarios" && grep -l -E '^#@|^scenario_main' *.sh); do
-    [ "$(directive "$lab/scenarios/$f" default)" = no ] || grep -q '^#@ bench' "$lab/scenarios/$f" || names+=("${f%.sh}")
+    [ "$(directive "$lab/scenarios/$f" default)" = no ] || names+=("${f%.sh}")
   done
 fi
 passed=0 failed=0

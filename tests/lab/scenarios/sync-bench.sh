@@ -5,7 +5,7 @@
 # records the figures.
 #@ timeout 1800
 #@ daemon off
-#@ bench
+#@ default no
 SF_COUNT=1000
 SF_IDLE=10
 SF_EST_MS=3000
