@@ -90,7 +90,7 @@ public static class ControlProtocol
     public static ControlReply Decode(string received)
     {
         var eol = received.IndexOf('\n');
-        var first = eol < 0 ? received : received[..eol];
+        var first = (eol < 0 ? received : received[..eol]).TrimEnd('\r');
         if (first == OkLine) return ControlReply.Success(eol < 0 ? "" : received[(eol + 1)..]);
         if (first.StartsWith(ErrorWord + " ", StringComparison.Ordinal)) return ControlReply.Failure(first[(ErrorWord.Length + 1)..]);
         var shown = first.Length > 64 ? first[..64] + "..." : first;

@@ -62,6 +62,7 @@ public sealed class ControlServer : IDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _accepting;
     private int _active;
+    private int _refusing;
 
     private ControlServer(Socket listener, string path, Func<ControlTopic, Task<ControlReply>> answer, ILog log, ControlServerOptions options)
     {
@@ -148,24 +149,36 @@ public sealed class ControlServer : IDisposable
             {
                 Interlocked.Decrement(ref _active);
                 Counters.Refused();
-                RefuseBusy(client);
+                _ = RefuseBusyAsync(client);
                 continue;
             }
             _ = ServeAsync(client);
         }
     }
 
-    private void RefuseBusy(Socket client)
+    /// <summary>
+    /// Tells a client beyond the limit why it is refused. The refusal waits (bounded) for the client's
+    /// close like a normal reply, or its unread request would reset the connection and the client would
+    /// never see the reason; refusals in flight are bounded too, and beyond that a client is just closed.
+    /// </summary>
+    private async Task RefuseBusyAsync(Socket client)
     {
-        using (client)
+        try
         {
-            try
+            using (client)
             {
-                client.Blocking = false; // a full buffer must not hold the accept loop
-                client.Send(ControlProtocol.Encode(ControlReply.Failure($"busy: {_options.MaxClients} clients are being served; try again")));
+                if (Interlocked.Increment(ref _refusing) > _options.MaxClients) return;
+                try
+                {
+                    client.Blocking = false; // the reply fits any socket buffer; never wait to write it
+                    client.Send(ControlProtocol.Encode(ControlReply.Failure($"busy: {_options.MaxClients} clients are being served; try again")));
+                    client.Shutdown(SocketShutdown.Send);
+                    await DrainAsync(client).ConfigureAwait(false);
+                }
+                catch (SocketException) { }
             }
-            catch (SocketException) { }
         }
+        finally { Interlocked.Decrement(ref _refusing); }
     }
 
     private async Task ServeAsync(Socket client)
