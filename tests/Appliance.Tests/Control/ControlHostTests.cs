@@ -92,6 +92,7 @@ public sealed partial class ControlHostTests : IDisposable
 
         [sync]
         enabled = yes
+        sync_refresh_period = 20
 
         [serial_heartbeat]
         enabled = no
@@ -164,6 +165,10 @@ public sealed partial class ControlHostTests : IDisposable
             foreach (var name in new[] { "sync_threshold", "sync_refresh_period", "sync_retries", "sync_version", "sync_persist_mode", "sync_ports", "sync_sock_size", "sync_qlen_max" })
                 Assert.Contains(name, sync);
             Assert.Contains("last error:", sync);
+            // Each value says where it comes from: derived from the IPVS timeouts, or set in [sync]. The host has no
+            // /proc/sys/net/ipv4/vs, so each also shows as not in force ("absent ... MISMATCH").
+            Assert.Matches(@"sync_threshold\s+absent\s+MISMATCH, configured 3 0 \(derived\)", sync);
+            Assert.Matches(@"sync_refresh_period\s+absent\s+MISMATCH, configured 20 \(override\)", sync);
 
             var vrrp = Ask(daemon, "vrrp", "status");
             Assert.Contains("adverts sent", vrrp);
