@@ -21,6 +21,9 @@ public static class CommandLine
         new SyncVerb(),
         new Appliance.PeerLink.PeerLinkVerb(),
         new Appliance.Arbiter.ArpProbeVerb(),
+        new ControlVerb("status", Appliance.Control.ControlTopic.Status, "the running daemon's state: VRRP, IPVS, health, sync, watchdog, reloads"),
+        new ControlVerb("health", Appliance.Control.ControlTopic.Health, "the running daemon's view of every real server: state, last result, time in state, counts"),
+        new ControlVerb("vrrp status", Appliance.Control.ControlTopic.Vrrp, "the running daemon's VRRP instances: state, priority, master, advert counters"),
     ];
 
     public static int Run(string[] args) => Run(args, new VerbContext(Console.Out, Console.Error));

@@ -1,6 +1,7 @@
 using System.Reflection;
 using Appliance.Arbiter;
 using Appliance.Config;
+using Appliance.Control;
 using Appliance.Core;
 using Appliance.Daemon;
 using Appliance.FrontPanel;
@@ -108,7 +109,8 @@ public sealed class RunVerb : IVerb
             var director = new DirectorStatePart(loop, log, SyncShell.ForThisNamespace(), panel);
             var gate = new WatchdogGate();
             using var watchdog = new WatchdogPart(loop, log, gate);
-            var daemon = new ApplianceDaemon(options.ConfigPath, ConfigLoader.Load, loop, log, options.Level, [ipvs, director, watchdog]);
+            var control = new ControlPart(loop, ipvs, director, watchdog, SyncShell.ForThisNamespace());
+            var daemon = new ApplianceDaemon(options.ConfigPath, ConfigLoader.Load, loop, log, options.Level, [ipvs, director, watchdog, control]);
             using var signals = new SignalHandling(loop);
             switch (daemon.Start())
             {
@@ -131,8 +133,11 @@ public sealed class RunVerb : IVerb
             // Started after the daemon's first configuration; a NIC not ready yet is retried inside.
             using (var vrrp = VrrpHost.Start(config, log, loop.Clock, change => loop.Post(new VrrpStateChanged(change)),
                 config.VrrpInstances.Count > 0 ? Vouch("vrrp") : null, arbiter?.Authority))
+            // The operators' view (appliance status, health, sync status): $APPLIANCE_RUN_DIR/control.
+            using (var controlSocket = ControlServer.Start(Path.Combine(runDir, "control"), control.Ask, log))
             {
                 if (vrrp is not null) director.PreemptionGate = vrrp.TrySetPreemptionGate;
+                control.Attach(daemon, vrrp, controlSocket);
                 loop.RunAsync(daemon, CancellationToken.None).GetAwaiter().GetResult();
             }
             log.Info(ApplianceDaemon.Component, "stopped");

@@ -23,7 +23,8 @@ public sealed class SyncVerb : IVerb
     public string Name => "sync";
     public string Summary => "IPVS connection sync: status, apply the daemons and sysctls for a role, wait for the table, stop";
     public string Usage => """
-        appliance sync status [--config FILE | KEY=VALUE ...]
+        appliance sync status [--socket PATH]     the running daemon's view: its role, the kernel's daemons, synced entries, sysctls (derived or overridden), last error
+        appliance sync status --kernel | --config FILE | KEY=VALUE ...   the kernel's state read by this process, compared with a configuration if given
         appliance sync apply --state init|backup|master|fault|stop (--config FILE | KEY=VALUE ...)
         appliance sync wait [--quiet] (--config FILE | KEY=VALUE ...)   exit 0 when settled, 3 when only the maximum wait opened the gate
         appliance sync stop
@@ -53,7 +54,14 @@ public sealed class SyncVerb : IVerb
 
     private int Status(List<string> args, VerbContext context)
     {
-        var config = args.Count == 0 ? null : Parse(args);
+        // Without a configuration of its own the verb asks the running daemon, which knows its settings and role.
+        if (args.Count == 0 || args[0].StartsWith("--socket", StringComparison.Ordinal))
+        {
+            var path = ControlVerb.ParseSocket(args, out var error);
+            return path is null ? UsageError(context, error!) : ControlVerb.Ask(path, Control.ControlTopic.Sync, "appliance sync status", context);
+        }
+        var kernelOnly = args.Remove("--kernel");
+        var config = kernelOnly && args.Count == 0 ? null : Parse(args);
         context.Out.Write(_shell().Status(config));
         return 0;
     }

@@ -52,6 +52,9 @@ public sealed class ApplianceDaemon : ILoopHandler
     public int Reloads { get; private set; }
     public int RejectedReloads { get; private set; }
 
+    /// <summary>Why the last rejected reload was refused (first error), null if none was.</summary>
+    public string? LastRejection { get; private set; }
+
     /// <summary>Loads the configuration at start-up. False (errors logged) when the daemon must not start.</summary>
     public StartResult Start()
     {
@@ -126,6 +129,7 @@ public sealed class ApplianceDaemon : ILoopHandler
         if (done.Result.Config is null)
         {
             RejectedReloads++;
+            LastRejection = done.Result.Errors.Count > 0 ? done.Result.Errors[0].ToString() : $"cannot read {done.Path}";
             foreach (var error in done.Result.Errors) _log.Error(Component, error.ToString());
             _log.Error(Component, $"reload rejected: {(done.Result.Unreadable ? "cannot read" : Count(done.Result.Errors.Count) + " in")} {done.Path}; keeping the previous configuration");
             return;

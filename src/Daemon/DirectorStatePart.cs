@@ -59,6 +59,12 @@ public sealed class DirectorStatePart(EventLoop loop, ILog log, SyncShell sync, 
             _verdict?.Reason ?? "no reading yet", _verdict?.ByMaximumWait ?? false, _catchUp.Options.SettleWindow, _catchUp.Options.MaximumWait),
         _tableError, _lastErrors);
 
+    /// <summary>The sync settings in force (null: [sync] disabled or no configuration yet); loop thread.</summary>
+    public SyncConfiguration? Sync => _sync;
+
+    /// <summary>A failed sync command waits for its retry; loop thread.</summary>
+    public bool SyncRetryPending => _retry is not null;
+
     public void OnConfiguration(ApplianceConfig config, TimeSpan now)
     {
         _sync = SyncConfiguration.FromConfig(config);

@@ -18,6 +18,9 @@ public sealed record HealthTableChanged(HealthTable Table) : LoopEvent;
 /// Checks run on both directors whatever the VRRP state, so a BACKUP that takes over already
 /// has the right table.
 /// </summary>
+/// <summary>IPVS as the daemon drives it: virtual services, real servers configured and in the desired table, the last reconciliation.</summary>
+public sealed record IpvsPartStatus(int Services, int ConfiguredDestinations, int DesiredDestinations, long Reconciliations, string? LastOutcome, string? LastError);
+
 public sealed class IpvsPart(EventLoop loop, IClock clock, ILog log, IpvsDaemonHook ipvs) : IDaemonPart, IDisposable
 {
     private readonly CancellationTokenSource _stopChecks = new();
@@ -53,6 +56,19 @@ public sealed class IpvsPart(EventLoop loop, IClock clock, ILog log, IpvsDaemonH
         if (e is not HealthTableChanged changed) return;
         _health = changed.Table;
         Reconcile();
+    }
+
+    /// <summary>Asks the health checker for every real server (it answers on its own loop); null before the first configuration.</summary>
+    public Task<HealthReport>? QueryHealth() => _monitor?.QueryAsync();
+
+    /// <summary>The IPVS side for the operator's status, read on the loop thread.</summary>
+    public IpvsPartStatus Status()
+    {
+        var desired = _configured is null ? null : _health is null ? _configured : HealthTableAdapter.Apply(_configured, _health);
+        int destinations = 0, configured = 0;
+        foreach (var vs in desired?.Services ?? []) destinations += vs.Destinations.Count;
+        foreach (var vs in _configured?.Services ?? []) configured += vs.Destinations.Count;
+        return new IpvsPartStatus(desired?.Services.Count ?? 0, configured, destinations, ipvs.Reconciliations, ipvs.LastOutcome, ipvs.LastError);
     }
 
     public void OnStop()

@@ -4,6 +4,9 @@ using Appliance.Watchdog;
 
 namespace Appliance.Daemon;
 
+/// <summary>The watchdog as the operator sees it; <paramref name="Problem"/> says why it is not armed or why feeding is withheld.</summary>
+public sealed record WatchdogPartStatus(bool Armed, string? Device, string? Identity, int TimeoutSeconds, long Feeds, long Withheld, string? Problem, IReadOnlyList<string> Loops);
+
 /// <summary>Time to consider feeding the hardware watchdog (a timer of the daemon loop).</summary>
 public sealed record WatchdogTick : LoopEvent;
 
@@ -23,6 +26,18 @@ public sealed class WatchdogPart(EventLoop loop, ILog log, WatchdogGate gate) : 
     private TimeSpan _interval;
     private bool _disarmOnStop;
     private bool _stopped;
+    private string? _notArmed;
+
+    /// <summary>The watchdog for the operator's status, read on the loop thread.</summary>
+    public WatchdogPartStatus Status(TimeSpan now)
+    {
+        if (_device is null || _feeder is null) return new WatchdogPartStatus(false, null, null, 0, 0, 0, _notArmed ?? "disabled in [watchdog]", []);
+        var loops = new List<string>();
+        foreach (var l in gate.Loops) loops.Add($"{l.Name} {(now - l.LastProgress).TotalMilliseconds:0} ms ago (bound {l.Bound.TotalMilliseconds:0} ms)");
+        var stalled = gate.Check(now);
+        return new WatchdogPartStatus(true, _device.Path, _device.Identity.ToString(), _device.TimeoutSeconds, _feeder.Feeds, _feeder.Withheld,
+            stalled.Feed ? null : string.Join("; ", stalled.Stalled), loops);
+    }
 
     /// <summary>How long a loop may go without progress: half the timeout leaves two feeds' margin.</summary>
     public static TimeSpan ProgressBound(WatchdogSettings s) => s.Timeout / 2;
@@ -38,6 +53,7 @@ public sealed class WatchdogPart(EventLoop loop, ILog log, WatchdogGate gate) : 
         catch (Exception e) when (e is IOException or ArgumentException)
         {
             log.Error(Component, $"not armed: {e.Message}");
+            _notArmed = $"not armed: {e.Message}";
             return;
         }
         _disarmOnStop = !s.NoWayOut;

@@ -24,6 +24,15 @@ public sealed class IpvsDaemonHook : IDisposable
     private IpvsApplier? _applier;
     private int _applies;
 
+    /// <summary>Reconciliations attempted since start (the operator's status; loop thread).</summary>
+    public long Reconciliations { get; private set; }
+
+    /// <summary>The last reconciliation's outcome, one line ("2 change(s) planned, 2 applied, 0 refused in 0.4 ms").</summary>
+    public string? LastOutcome { get; private set; }
+
+    /// <summary>The last refusal or netlink failure, null when the last reconciliation succeeded.</summary>
+    public string? LastError { get; private set; }
+
     public IpvsDaemonHook(ILog log, IpvsOwnershipStore ownership, Func<IpvsClient>? open = null)
     {
         _log = log;
@@ -37,6 +46,7 @@ public sealed class IpvsDaemonHook : IDisposable
     /// <summary>The same for a table the health layer derived (failed servers removed or at weight 0).</summary>
     public bool OnDesiredTable(DesiredTable desired)
     {
+        Reconciliations++;
         try
         {
             _client ??= _open();
@@ -46,7 +56,9 @@ public sealed class IpvsDaemonHook : IDisposable
             var report = _applier.Apply(desired, incremental);
             foreach (var p in report.Problems) _log.Warning(Component, p);
             foreach (var e in report.Errors) _log.Error(Component, e);
-            _log.Info(Component, $"{report.Planned.Count} change(s) planned, {report.Applied} applied, {report.Errors.Count} refused in {report.Elapsed.TotalMilliseconds:F1} ms ({(report.FullRead ? "whole table" : "changed services")} read: {report.ServicesRead} service(s); {report.Timings})");
+            LastOutcome = $"{report.Planned.Count} change(s) planned, {report.Applied} applied, {report.Errors.Count} refused in {report.Elapsed.TotalMilliseconds:F1} ms";
+            LastError = report.Errors.Count == 0 ? null : report.Errors[^1];
+            _log.Info(Component, $"{LastOutcome} ({(report.FullRead ? "whole table" : "changed services")} read: {report.ServicesRead} service(s); {report.Timings})");
             if (_client.Counters.Dropped > 0) _log.Warning(Component, $"{_client.Counters.Dropped} malformed or unexpected netlink message(s) dropped so far");
             return report.Errors.Count == 0;
         }
@@ -54,6 +66,8 @@ public sealed class IpvsDaemonHook : IDisposable
         {
             // A broken socket is reopened next time; the view is dropped with it.
             _log.Error(Component, e.Message);
+            LastOutcome = "failed";
+            LastError = e.Message;
             _applier = null;
             _client?.Dispose();
             _client = null;

@@ -22,6 +22,7 @@ public sealed class VrrpHost : IDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Thread _thread;
     private volatile VrrpService? _service;
+    private volatile string? _startError;
 
     private readonly Action<VrrpStateChange>? _stateChanged;
     private readonly Action<TimeSpan>? _loopTurn;
@@ -48,6 +49,9 @@ public sealed class VrrpHost : IDisposable
         service.SetPreemptionGate(open, waitingSince, reason);
         return true;
     }
+
+    /// <summary>Why VRRP has not started yet (retried every second); null once it runs.</summary>
+    public string? StartError => _startError;
 
     /// <summary>
     /// Starts VRRP for <paramref name="config"/>; null when it has no vrrp_instance.
@@ -89,6 +93,7 @@ public sealed class VrrpHost : IDisposable
                 table.Dispose();
                 if (e.Message != lastError) log.Error("vrrp", $"cannot start VRRP: {e.Message}; retrying every {RetryInterval.TotalSeconds:0} s, no VIP is held meanwhile");
                 lastError = e.Message;
+                _startError = e.Message;
                 // Waiting to retry is progress too: the watchdog must not reset a box whose NIC is late.
                 for (var waited = TimeSpan.Zero; waited < RetryInterval && !_stop.IsCancellationRequested; waited += RetrySlice)
                 {
@@ -98,6 +103,7 @@ public sealed class VrrpHost : IDisposable
                 continue;
             }
             if (lastError is not null) log.Notice("vrrp", "VRRP started");
+            _startError = null;
             _service = service;
             _authority?.Attach(service);
             try { service.Run(_stop.Token); }

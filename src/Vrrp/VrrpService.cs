@@ -45,12 +45,18 @@ public sealed class VrrpService : IDisposable
         public VrrpTransport Transport { get; set; } = null!;
         public VrrpCounters Counters { get; } = new();
         public int AnnounceGeneration { get; set; }
+        // For the operator's snapshot only (QueryAsync); the machine decides nothing from these.
+        public TimeSpan? Since { get; set; }
+        public string? Reason { get; set; }
+        public IPAddress? LastAdvertFrom { get; set; }
+        public byte LastAdvertPriority { get; set; }
     }
 
     private abstract record Item
     {
         public sealed record Packet(VrrpTransport Transport, ReadOnlyMemory<byte> Bytes, IPAddress? Source, IPAddress? Destination, int HopLimit) : Item;
         public sealed record Command(VrrpEvent Event) : Item;
+        public sealed record Query(TaskCompletionSource<IReadOnlyList<VrrpInstanceSnapshot>> Reply) : Item;
     }
 
     /// <param name="instances">Validated instances; all share the heartbeat interface of the first.</param>
@@ -163,6 +169,43 @@ public sealed class VrrpService : IDisposable
     public void SetPreemptionGate(bool open, TimeSpan waitingSince, string reason) =>
         Post(new Item.Command(new VrrpEvent.PreemptionGateChanged(open, waitingSince, reason)));
 
+    /// <summary>
+    /// Asks the VRRP loop for a snapshot of every instance (the control socket's view). Answered on the
+    /// loop thread, so the state is read where it is owned; completes once the loop turns.
+    /// </summary>
+    public Task<IReadOnlyList<VrrpInstanceSnapshot>> QueryAsync()
+    {
+        var reply = new TaskCompletionSource<IReadOnlyList<VrrpInstanceSnapshot>>(TaskCreationOptions.RunContinuationsAsynchronously);
+        Post(new Item.Query(reply));
+        return reply.Task;
+    }
+
+    private IReadOnlyList<VrrpInstanceSnapshot> Snapshot()
+    {
+        var list = new VrrpInstanceSnapshot[_members.Length];
+        for (int i = 0; i < list.Length; i++)
+        {
+            var m = _members[i];
+            var machine = m.Machine;
+            var c = machine.Config;
+            var local = m.Transport?.LocalAddress ?? _localAddress(c);
+            (IPAddress? master, byte? masterPriority) = machine.State switch
+            {
+                VrrpState.Master => (local, machine.Priority),
+                VrrpState.Backup when m.LastAdvertFrom is not null && m.LastAdvertPriority > 0 => (m.LastAdvertFrom, m.LastAdvertPriority),
+                _ => ((IPAddress?)null, (byte?)null),
+            };
+            var drops = new List<string>();
+            foreach (var r in Enum.GetValues<VrrpDropReason>())
+                if (r != VrrpDropReason.None && m.Counters[r] != 0) drops.Add($"{r} {m.Counters[r]}");
+            list[i] = new VrrpInstanceSnapshot(c.Name, c.VirtualRouterId, c.Version, c.Interface, c.PublicInterface, machine.State, machine.Priority,
+                machine.AdvertisementInterval, local, master, masterPriority, m.Since, m.Reason, machine.TakeoverPending,
+                string.Join(", ", c.VirtualAddresses), m.Counters.Sent, m.Counters.Received, m.Counters.Accepted, m.Counters.TotalDropped, m.Counters.SendErrors,
+                string.Join(", ", drops));
+        }
+        return list;
+    }
+
     // Producers (receive threads, signal handler, operator) post and wake the loop thread directly: a
     // failover must not wait for a thread-pool continuation (measured: tens of ms under load).
     private void Post(Item item)
@@ -235,7 +278,8 @@ public sealed class VrrpService : IDisposable
 
     private void Shutdown()
     {
-        while (_inbox.Reader.TryRead(out _)) { }
+        while (_inbox.Reader.TryRead(out var dropped))
+            if (dropped is Item.Query q) q.Reply.TrySetException(new InvalidOperationException("VRRP is stopping"));
         Execute(HandleAll(new VrrpEvent.Shutdown(), _clock.Now));
         foreach (var m in _members)
             _log.Info(Component, $"{m.Machine.Config.Name}: stopped; {m.Counters}");
@@ -251,6 +295,9 @@ public sealed class VrrpService : IDisposable
                 break;
             case Item.Packet p:
                 Receive(p, now);
+                break;
+            case Item.Query q:
+                q.Reply.TrySetResult(Snapshot());
                 break;
         }
     }
@@ -286,6 +333,8 @@ public sealed class VrrpService : IDisposable
             return;
         }
         target.m.Counters.CountAccepted();
+        target.m.LastAdvertFrom = received.Source;
+        target.m.LastAdvertPriority = received.Advert.Priority;
         Execute(Handle(target.i, new VrrpEvent.AdvertReceived(received.Source, received.Advert), now));
     }
 
@@ -379,6 +428,8 @@ public sealed class VrrpService : IDisposable
                     case VrrpAction.CancelTimer t: _timers.Remove((i, t.Timer)); break;
                     case VrrpAction.StateChanged s:
                         _log.Notice(Component, $"{c.Name}: {s.From.ToString().ToUpperInvariant()} -> {s.To.ToString().ToUpperInvariant()} ({s.Reason})");
+                        m.Since = _clock.Now;
+                        m.Reason = s.Reason;
                         StateChanged?.Invoke(new VrrpStateChange(c.Name, s.From, s.To, s.Reason));
                         break;
                     case VrrpAction.TakeoverWithheld w: _log.Warning(Component, $"{c.Name}: {w.Reason}"); break;
