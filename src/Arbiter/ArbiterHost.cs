@@ -59,8 +59,9 @@ public sealed class ArbiterHost : IDisposable
     /// Starts the arbiter for <paramref name="config"/>; null when it does not apply (a keepalived
     /// peer: plain VRRP, as keepalived itself does). <paramref name="vouch"/> registers a thread
     /// with the watchdog gate by name and returns its progress callback (null: no watchdog).
+    /// <paramref name="frontPanel"/> is told, on the guard's thread, when the front-panel fault indication changes.
     /// </summary>
-    public static ArbiterHost? Start(ApplianceConfig config, ILog log, IClock clock, Func<string, Action<TimeSpan>?> vouch)
+    public static ArbiterHost? Start(ApplianceConfig config, ILog log, IClock clock, Func<string, Action<TimeSpan>?> vouch, Action<Decision>? frontPanel = null)
     {
         if (!Applies(config)) return null;
         var instances = VrrpConfigMapping.Instances(config);
@@ -90,7 +91,7 @@ public sealed class ArbiterHost : IDisposable
                 o => { if (o.NewCommand != PeerCommand.None) log.Notice("peerlink", $"the peer says {o.NewCommand}"); });
         }
         else log.Warning(Component, "[serial_heartbeat] is disabled: the arbiter decides from VRRP, the carriers and the ARP probe; a cut heartbeat link is then judged by the probe alone");
-        guard = new SplitBrainGuard(guardOptions, endpoint, log, clock);
+        guard = new SplitBrainGuard(guardOptions, endpoint, log, clock, frontPanel);
         var guardTurn = vouch("arbiter");
         var linkTurn = endpoint is null ? null : vouch("peerlink");
         return new ArbiterHost(guard, endpoint, log, clock, guardTurn, linkTurn);

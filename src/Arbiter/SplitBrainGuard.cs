@@ -55,8 +55,12 @@ public sealed class SplitBrainGuard : ITakeoverAuthority, IDisposable
     private bool _steppedDown;
     private volatile LocalStatus _local = LocalStatus.Initial;
 
-    public SplitBrainGuard(GuardOptions options, PeerLinkEndpoint? peerLink, ILog log, IClock clock)
+    private readonly Action<Decision>? _frontPanel;
+
+    /// <summary><paramref name="frontPanel"/> is told, on the guard's thread, of every decision whose front-panel fault indication differs from the previous one.</summary>
+    public SplitBrainGuard(GuardOptions options, PeerLinkEndpoint? peerLink, ILog log, IClock clock, Action<Decision>? frontPanel = null)
     {
+        _frontPanel = frontPanel;
         _options = options;
         _peerLink = peerLink;
         _log = log;
@@ -185,6 +189,7 @@ public sealed class SplitBrainGuard : ITakeoverAuthority, IDisposable
 
         if (_last is not { } last || last.Verdict != d.Verdict || last.Rule != d.Rule || last.Alarms != d.Alarms)
             _log.Write(d.Alarms == Alarm.None ? LogLevel.Info : LogLevel.Warning, Component, $"{d} [{evidence}]");
+        if ((_last?.FrontPanelFault ?? false) != d.FrontPanelFault) _frontPanel?.Invoke(d);
         _last = d;
 
         bool permit = d.Verdict == Verdict.TakeOver;

@@ -129,7 +129,8 @@ public sealed class RunVerb : IVerb
             // The split-brain arbiter (serial heartbeat + guard; src/Arbiter) runs before VRRP starts:
             // VRRP takes over only with its permission. Disposed after VRRP: STOPPING goes over the
             // serial link once the VIPs are released; "stopped" is logged when both are done.
-            using (var arbiter = ArbiterHost.Start(config, log, loop.Clock, Vouch))
+            using (var arbiter = ArbiterHost.Start(config, log, loop.Clock, Vouch,
+                d => loop.Post(new ArbiterAlarmChanged(d.FrontPanelFault, d.ToString()))))
             // Started after the daemon's first configuration; a NIC not ready yet is retried inside.
             using (var vrrp = VrrpHost.Start(config, log, loop.Clock, change => loop.Post(new VrrpStateChanged(change)),
                 config.VrrpInstances.Count > 0 ? Vouch("vrrp") : null, arbiter?.Authority))

@@ -15,6 +15,9 @@ public sealed record SyncRetryDue : LoopEvent;
 /// <summary>Time for the catch-up gate's next reading of the connection table.</summary>
 public sealed record CatchUpSampleDue : LoopEvent;
 
+/// <summary>The split-brain arbiter's front-panel fault indication changed (src/Arbiter; posted from its thread).</summary>
+public sealed record ArbiterAlarmChanged(bool Fault, string Reason) : LoopEvent;
+
 /// <summary>
 /// What follows the director's VRRP state: the IPVS connection-sync daemons (plan of
 /// src/Sync, executed through its netlink shell; sysctls set at start-up), the sync catch-up
@@ -33,6 +36,7 @@ public sealed class DirectorStatePart(EventLoop loop, ILog log, SyncShell sync, 
     private SyncConfiguration? _sync;
     private FrontPanelLeds _leds = new(null, null, null);
     private DirectorRole _role = DirectorRole.Init;
+    private bool _alarm;
     private TimerId? _retry;
     private IReadOnlyList<string> _lastErrors = [];
     private SyncCatchUp? _catchUp;
@@ -70,7 +74,7 @@ public sealed class DirectorStatePart(EventLoop loop, ILog log, SyncShell sync, 
         _sync = SyncConfiguration.FromConfig(config);
         _leds = config.Leds;
         ApplySync();
-        panel.Show(PanelFor(_role), _leds);
+        panel.Show(PanelFor(_role), _leds, _alarm);
     }
 
     public void Handle(LoopEvent e, TimeSpan now)
@@ -81,10 +85,15 @@ public sealed class DirectorStatePart(EventLoop loop, ILog log, SyncShell sync, 
                 _role = RoleFor(changed.Change.To);
                 log.Info(Component, $"director is {_role.ToString().ToUpperInvariant()} ({changed.Change.Instance}: {changed.Change.Reason})");
                 ApplySync();
-                panel.Show(PanelFor(_role), _leds);
+                panel.Show(PanelFor(_role), _leds, _alarm);
                 // Every instance's entry into BACKUP closes its gate (VrrpMachine): restart the wait for each.
                 if (changed.Change.To == VrrpState.Backup) StartCatchUp(now);
                 else if (_role != DirectorRole.Backup) StopCatchUp();
+                break;
+            case ArbiterAlarmChanged alarm:
+                _alarm = alarm.Fault;
+                log.Notice(Component, alarm.Fault ? $"front panel shows a fault: {alarm.Reason}" : "front panel fault cleared");
+                panel.Show(PanelFor(_role), _leds, _alarm);
                 break;
             case SyncRetryDue:
                 _retry = null;

@@ -23,16 +23,20 @@ public enum LedMode
 /// <summary>One LED class device (/sys/class/leds/NAME) and how it should be lit.</summary>
 public readonly record struct LedSetting(string Name, LedMode Mode);
 
-/// <summary>The state → LEDs mapping (pure): MASTER green on, BACKUP amber on, FAULT red blinking, the others off.</summary>
+/// <summary>
+/// The state → LEDs mapping (pure): MASTER green on, BACKUP amber on, FAULT red blinking, the others off.
+/// An <c>alarm</c> (the split-brain arbiter's front-panel fault: a heartbeat link down, the peer
+/// lost ...) blinks the fault LED too, beside the role's LED.
+/// </summary>
 public static class FrontPanelMapping
 {
     /// <summary>A setting for every LED configured in [leds], so the LEDs of the previous state go dark.</summary>
-    public static IReadOnlyList<LedSetting> For(PanelState state, FrontPanelLeds leds)
+    public static IReadOnlyList<LedSetting> For(PanelState state, FrontPanelLeds leds, bool alarm = false)
     {
         var result = new List<LedSetting>(3);
         Add(leds.Master, state == PanelState.Master ? LedMode.On : LedMode.Off);
         Add(leds.Backup, state == PanelState.Backup ? LedMode.On : LedMode.Off);
-        Add(leds.Fault, state == PanelState.Fault ? LedMode.Blink : LedMode.Off);
+        Add(leds.Fault, state == PanelState.Fault || (alarm && state != PanelState.Off) ? LedMode.Blink : LedMode.Off);
         return result;
 
         void Add(string? name, LedMode mode)
@@ -131,10 +135,10 @@ public sealed class LedPanel(ILedDriver driver, Action<string> reportError)
 
     public PanelState State { get; private set; } = PanelState.Off;
 
-    public void Show(PanelState state, FrontPanelLeds leds)
+    public void Show(PanelState state, FrontPanelLeds leds, bool alarm = false)
     {
         State = state;
-        foreach (var setting in FrontPanelMapping.For(state, leds))
+        foreach (var setting in FrontPanelMapping.For(state, leds, alarm))
         {
             if (_shown.TryGetValue(setting.Name, out var mode) && mode == setting.Mode) continue;
             try

@@ -226,6 +226,7 @@ public sealed partial class TwoApplianceScenarioTests : IDisposable
             WaitSamples(sampler, 100);
             Assert.True(sampler.A && !sampler.B, "after the heartbeat cut A must still be the only holder");
             WaitLogged(logB, "alarms HeartbeatLinkDown; front-panel fault", "no alarm on B");
+            WaitLogged(logB, "director: front panel shows a fault", "B's fault LED was not lit (arbiter alarm -> daemon loop)");
 
             // 2. Serial cable pulled too: B probes A's public address, A answers: still no takeover.
             _cable.Stop();

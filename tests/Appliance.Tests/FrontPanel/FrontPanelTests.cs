@@ -19,6 +19,17 @@ public sealed class FrontPanelMappingTests
     }
 
     [Fact]
+    public void An_arbiter_alarm_blinks_the_fault_LED_beside_the_role_LED()
+    {
+        Assert.Equal([new LedSetting("green", LedMode.On), new("amber", LedMode.Off), new("red", LedMode.Blink)],
+            FrontPanelMapping.For(PanelState.Master, Leds, alarm: true));
+        Assert.Equal([new LedSetting("green", LedMode.Off), new("amber", LedMode.On), new("red", LedMode.Blink)],
+            FrontPanelMapping.For(PanelState.Backup, Leds, alarm: true));
+        // Stopped or starting: dark, whatever the arbiter last said.
+        Assert.All(FrontPanelMapping.For(PanelState.Off, Leds, alarm: true), s => Assert.Equal(LedMode.Off, s.Mode));
+    }
+
+    [Fact]
     public void Unconfigured_leds_are_left_out()
     {
         Assert.Equal([new LedSetting("red", LedMode.Blink)], FrontPanelMapping.For(PanelState.Fault, new FrontPanelLeds(null, "", "red")));
