@@ -27,19 +27,40 @@ public sealed class ArpProbeRun(ArpProbeTiming timing, IPAddress peer, TimeSpan 
 {
     private int _sent;
     private bool _peerAnswered;
+    private TimeSpan _lastSent;
 
     public ProbeResult Result { get; private set; } = ProbeResult.NotProbed;
     public bool Done => Result != ProbeResult.NotProbed;
     public int Sent => _sent;
 
     /// <summary>The next instant something is due (a request or the deadline).</summary>
-    public TimeSpan NextDeadline => _sent < timing.Requests ? start + _sent * timing.Spacing : start + timing.Timeout;
+    public TimeSpan NextDeadline => _sent < timing.Requests ? start + _sent * timing.Spacing : Deadline;
+
+    /// <summary>
+    /// Silence is concluded only after the designed listening time has followed the LAST request
+    /// actually sent: a caller that was descheduled past the deadline sends its remaining
+    /// requests late, in a burst, and must still hear their answers. (Measured from the start
+    /// alone, a starved thread concluded "silent" in the same instant it sent them — a false
+    /// B8 takeover of a live master, seen in the QEMU lab under load.)
+    /// </summary>
+    private TimeSpan Deadline
+    {
+        get
+        {
+            var listen = timing.Timeout - (timing.Requests - 1) * timing.Spacing;
+            if (listen < timing.Spacing) listen = timing.Spacing;
+            var afterLast = _lastSent + listen;
+            var planned = start + timing.Timeout;
+            return afterLast > planned ? afterLast : planned;
+        }
+    }
 
     /// <summary>True when a request must be sent now (call until false).</summary>
     public bool ShouldSend(TimeSpan now)
     {
         if (Done || _sent >= timing.Requests || now < start + _sent * timing.Spacing) return false;
         _sent++;
+        _lastSent = now;
         return true;
     }
 
@@ -48,7 +69,7 @@ public sealed class ArpProbeRun(ArpProbeTiming timing, IPAddress peer, TimeSpan 
 
     public void OnTimer(TimeSpan now)
     {
-        if (!Done && now >= start + timing.Timeout)
+        if (!Done && _sent >= timing.Requests && now >= Deadline)
             Result = _peerAnswered ? ProbeResult.PeerAnswersVipFree : ProbeResult.PeerSilent;
     }
 

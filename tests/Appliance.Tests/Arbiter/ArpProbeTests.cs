@@ -35,6 +35,25 @@ public class ArpProbeTests
     }
 
     [Fact]
+    public void A_late_caller_still_listens_after_its_last_request()
+    {
+        // The caller was descheduled for 500 ms after the first request: the other two go out
+        // at once, late, and silence may be concluded only 100 ms (200 - 2 x 50) after them.
+        var run = new ArpProbeRun(new ArpProbeTiming(), Peer, Ms(0));
+        Assert.True(run.ShouldSend(Ms(0)));
+        Assert.False(run.ShouldSend(Ms(0)));
+        Assert.True(run.ShouldSend(Ms(500)));
+        Assert.True(run.ShouldSend(Ms(500)));
+        run.OnTimer(Ms(500));
+        Assert.False(run.Done);
+        Assert.Equal(Ms(600), run.NextDeadline);
+        run.OnTimer(Ms(599));
+        Assert.False(run.Done);
+        run.OnTimer(Ms(600));
+        Assert.Equal(ProbeResult.PeerSilent, run.Result);
+    }
+
+    [Fact]
     public void Run_sends_its_requests_spaced_and_goes_silent_at_the_deadline()
     {
         var run = new ArpProbeRun(new ArpProbeTiming(), Peer, Ms(1000));
@@ -43,7 +62,7 @@ public class ArpProbeTests
         Assert.Equal(Ms(1050), run.NextDeadline);
         Assert.False(run.ShouldSend(Ms(1049)));
         Assert.True(run.ShouldSend(Ms(1050)));
-        Assert.True(run.ShouldSend(Ms(1120)));
+        Assert.True(run.ShouldSend(Ms(1100)));
         Assert.False(run.ShouldSend(Ms(1150)));
         Assert.Equal(3, run.Sent);
         run.OnTimer(Ms(1199));
@@ -79,6 +98,7 @@ public class ArpProbeTests
         Assert.Equal(ProbeResult.PeerAnswers, held.Result);
 
         var free = new ArpProbeRun(new ArpProbeTiming(), Peer, Ms(0), vip);
+        while (free.ShouldSend(Ms(100))) { }
         free.OnPacket(reply(Peer));
         free.OnTimer(Ms(199));
         Assert.False(free.Done);
@@ -86,6 +106,7 @@ public class ArpProbeTests
         Assert.Equal(ProbeResult.PeerAnswersVipFree, free.Result);
 
         var silent = new ArpProbeRun(new ArpProbeTiming(), Peer, Ms(0), vip);
+        while (silent.ShouldSend(Ms(100))) { }
         silent.OnTimer(Ms(200));
         Assert.Equal(ProbeResult.PeerSilent, silent.Result);
     }
