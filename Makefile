@@ -87,7 +87,6 @@ run-check: $(IMAGE)
 bench-vrrp: $(BIN)
 	tests/tools/install-deps.sh host
 	APPLIANCE_BIN=$(abspath $(BIN)) tests/Appliance.Tests/Vrrp/Bench/failover-bench.sh 5
-	rm -rf $(OUT) src/bin src/obj tests/Appliance.Tests/bin tests/Appliance.Tests/obj
 
 # IPVS on Debian's real kernel in the QEMU lab (docs/ipvs.md), on the lab runner (docs/lab.md):
 # the scenario suite (also part of `make lab-test`), the golden capture, the benchmark.
