@@ -46,6 +46,9 @@ public sealed class ArbiterHost : IDisposable
     /// <summary>The serial link's snapshot (null without <c>[serial_heartbeat]</c>); safe from any thread.</summary>
     public PeerLinkStatus? PeerLink => _endpoint?.Status;
 
+    /// <summary>The guard's last decision with its evidence; null before VRRP has started. Safe from any thread.</summary>
+    public GuardSnapshot? Guard => _guard.Published;
+
     /// <summary>The guard's last decision; null before VRRP has started.</summary>
     public Decision? LastDecision => _guard.LastDecision;
 

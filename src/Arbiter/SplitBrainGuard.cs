@@ -24,6 +24,9 @@ public sealed record GuardOptions
     public ArpProbeTiming ProbeTiming { get; init; } = new();
 }
 
+/// <summary>The guard's last decision, the evidence it came from, and since when that decision stands (monotonic).</summary>
+public sealed record GuardSnapshot(Decision Decision, Evidence Evidence, TimeSpan Since);
+
 /// <summary>
 /// The shell around <see cref="SplitBrainArbiter"/>: every <see cref="GuardOptions.Period"/> it
 /// gathers the evidence (VRRP machine, carriers from sysfs, the serial link's snapshot, the ARP
@@ -51,6 +54,7 @@ public sealed class SplitBrainGuard : ITakeoverAuthority, IDisposable
     private TimeSpan _probedAt;
     private bool? _permitted;
     private Decision? _last;
+    private GuardSnapshot? _published;
     private bool _releaseNotified;
     private bool _steppedDown;
     private volatile LocalStatus _local = LocalStatus.Initial;
@@ -70,7 +74,11 @@ public sealed class SplitBrainGuard : ITakeoverAuthority, IDisposable
     /// <summary>What the serial link reports about us; read by the peer link's loop.</summary>
     public LocalStatus LocalStatus => _local;
 
-    public Decision? LastDecision => _last;
+    /// <summary>The last decision, published whole (a <see cref="Decision"/> is a struct: read across threads only through this).</summary>
+    public Decision? LastDecision => Volatile.Read(ref _published)?.Decision;
+
+    /// <summary>The last decision with its evidence and since when it stands; safe to read from any thread (the operator's status).</summary>
+    public GuardSnapshot? Published => Volatile.Read(ref _published);
 
     /// <summary>The service started with takeover withheld (<see cref="VrrpService.TakeoverNeedsPermission"/>): from now on the guard decides.</summary>
     public void Attach(VrrpService service)
@@ -190,6 +198,9 @@ public sealed class SplitBrainGuard : ITakeoverAuthority, IDisposable
         if (_last is not { } last || last.Verdict != d.Verdict || last.Rule != d.Rule || last.Alarms != d.Alarms)
             _log.Write(d.Alarms == Alarm.None ? LogLevel.Info : LogLevel.Warning, Component, $"{d} [{evidence}]");
         if ((_last?.FrontPanelFault ?? false) != d.FrontPanelFault) _frontPanel?.Invoke(d);
+        var published = _published;
+        if (published is null || published.Decision != d || published.Evidence != evidence)
+            Volatile.Write(ref _published, new GuardSnapshot(d, evidence, published is not null && published.Decision == d ? published.Since : now));
         _last = d;
 
         bool permit = d.Verdict == Verdict.TakeOver;

@@ -138,6 +138,12 @@ public sealed class RunVerb : IVerb
             using (var controlSocket = ControlServer.Start(Path.Combine(runDir, "control"), control.Ask, log))
             {
                 if (vrrp is not null) director.PreemptionGate = vrrp.TrySetPreemptionGate;
+                control.Add(new FailbackGateStatus(director.SyncStatus));
+                if (arbiter is not null)
+                {
+                    control.Add(new ArbiterStatus(() => arbiter.Guard));
+                    control.Add(new PeerLinkStatusSection(() => arbiter.PeerLink));
+                }
                 control.Attach(daemon, vrrp, controlSocket);
                 loop.RunAsync(daemon, CancellationToken.None).GetAwaiter().GetResult();
             }

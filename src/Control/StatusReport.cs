@@ -72,7 +72,7 @@ public static class StatusFormatter
         foreach (var title in ExpectedSections)
         {
             var section = s.Sections.FirstOrDefault(x => x.Title == title);
-            if (section is null) sb.Append($"{title}: not wired into appliance run yet\n");
+            if (section is null) sb.Append($"{title}: not running (peer_type = keepalived, or no vrrp_instance)\n");
         }
         foreach (var section in s.Sections)
         {

@@ -128,7 +128,7 @@ public sealed partial class ControlHostTests : IDisposable
             // The director's role follows the VRRP thread's state change once the daemon loop has handled it.
             status = WaitForReply(daemon, "status", s => s.StartsWith("ctl-director (node_id 7): MASTER", StringComparison.Ordinal), "the director MASTER");
             Assert.Contains("VIPs 192.0.2.100/24 on pub0", status);
-            Assert.Contains("arbiter: not wired into appliance run yet", status);
+            Assert.Contains("arbiter: not running (peer_type = keepalived, or no vrrp_instance)", status);
             Assert.Contains("watchdog: disabled in [watchdog]", status);
             Assert.Contains($"config: {ini}; 0 reload(s) accepted, 0 rejected", status);
             Assert.Equal("600", Convert.ToString((int)File.GetUnixFileMode(_socket), 8));

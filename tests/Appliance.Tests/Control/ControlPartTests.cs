@@ -69,7 +69,7 @@ public sealed class ControlPartTests : IDisposable
         Assert.True(status.Ok, status.Text);
         Assert.Equal(1, arbiter.Calls);
         Assert.Contains("arbiter:\n  last decision at 1000 s: hold\n", status.Text);
-        Assert.Contains("peer link: not wired into appliance run yet\n", status.Text);
+        Assert.Contains("peer link: not running (peer_type = keepalived, or no vrrp_instance)\n", status.Text);
         Assert.Contains("vrrp: not started yet\n", status.Text);
         Assert.Contains("health: the health checker has not started\n", status.Text);
         Assert.Contains("control: not serving\n", status.Text);
