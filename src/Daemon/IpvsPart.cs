@@ -33,6 +33,7 @@ public sealed class IpvsPart(EventLoop loop, IClock clock, ILog log, IpvsDaemonH
     public void OnConfiguration(ApplianceConfig config, TimeSpan now)
     {
         _configured = IpvsDesiredFromConfig.Build(config);
+        ipvs.ApplyTimeouts(config.IpvsTimeouts);
         var model = HealthConfigMapping.FromConfig(config);
         if (_monitor is null)
         {

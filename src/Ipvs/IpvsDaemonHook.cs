@@ -40,6 +40,39 @@ public sealed class IpvsDaemonHook : IDisposable
         _open = open ?? IpvsClient.Open;
     }
 
+    /// <summary>
+    /// Sets the kernel's global timeouts to <c>[ipvs]</c> (ipvsadm --set) when they differ, at start-up
+    /// and on every accepted reload. The sync settings are derived from these same values
+    /// (docs/sync.md), so the kernel must run with them: a backup's entry lives for the kernel's
+    /// timeout, not for what the file says. False (logged) when the kernel refused or is unreachable.
+    /// </summary>
+    public bool ApplyTimeouts(Config.IpvsTimeouts configured)
+    {
+        var want = new IpvsTimeouts(Seconds(configured.Tcp), Seconds(configured.TcpFin), Seconds(configured.Udp));
+        try
+        {
+            _client ??= _open();
+            var have = _client.GetTimeouts();
+            if (have == want) return true;
+            _client.SetTimeouts(want);
+            _log.Info(Component, $"timeouts set to tcp {want.Tcp} s, tcpfin {want.TcpFin} s, udp {want.Udp} s from [ipvs] (the kernel had {have.Tcp}/{have.TcpFin}/{have.Udp})");
+            return true;
+        }
+        catch (NetlinkException e)
+        {
+            _log.Error(Component, e.Message);
+            LastError = e.Message;
+            _applier = null;
+            _client?.Dispose();
+            _client = null;
+            _applies = 0;
+            return false;
+        }
+
+        // ipvsadm --set semantics: 0 leaves a timeout unchanged; the configuration refuses 0 and negatives.
+        static uint Seconds(TimeSpan t) => (uint)Math.Max(1, Math.Round(t.TotalSeconds));
+    }
+
     /// <summary>Reconciles the kernel with <paramref name="config"/>'s virtual servers; false if anything was refused.</summary>
     public bool OnConfiguration(ApplianceConfig config) => OnDesiredTable(IpvsDesiredFromConfig.Build(config));
 

@@ -62,6 +62,11 @@ virtual_server = web
 address = 198.51.100.12
 port = 80
 
+[ipvs]
+timeout_tcp = 600
+timeout_tcpfin = 90
+timeout_udp = 240
+
 [sync]
 enabled = yes
 
@@ -151,6 +156,12 @@ backup = $num"
   done
   wait_for '[ "$(collect 6)" = "rs1 rs2 " ]' 20 "the client is not served by both rs1 and rs2 through $VIP: '$(collect 6)'"
   echo "LAB: client served by $(collect 6)"
+
+  # [ipvs] timeouts set by the daemon in each director's kernel (per network namespace).
+  for ns in dirA dirB; do
+    wait_for "lab_ns $ns ipvsadm -L --timeout | grep -q 'Timeout (tcp tcpfin udp): 600 90 240'" 10 \
+      "$ns's IPVS timeouts are not [ipvs]'s 600 90 240: $(lab_ns $ns ipvsadm -L --timeout)"
+  done
 
   # Connection sync daemons started by the daemon (both kinds, docs/sync.md).
   wait_for "lab_ns dirA ipvsadm -L --daemon | grep -q master && lab_ns dirA ipvsadm -L --daemon | grep -q backup" 10 \

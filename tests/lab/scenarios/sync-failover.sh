@@ -146,8 +146,9 @@ enabled = no
 INI
 }
 
-# sf_netns PAIR NODE: a director's namespace and links. The IPVS timeouts are set with
-# ipvsadm: the daemon does not set [ipvs] timeouts yet (docs/ipvs.md).
+# sf_netns PAIR NODE: a director's namespace and links. The IPVS timeouts are set with ipvsadm
+# before any daemon starts (the echo servers' first connections already live under them); each
+# daemon then finds [ipvs]'s same values in its kernel and leaves them.
 sf_netns() {
   ns=$1d$2
   $IP netns add $ns
