@@ -98,14 +98,17 @@ wait_listen() {
 # factory's 0.36 s Master_Down_Interval (advert_int 0.1 s) and the 0.4 s serial dead time,
 # which makes the backup take over while the master is alive; advert_int 1 s (keepalived's
 # default, Master_Down 3.6 s), a 2 s serial dead time and a 10 s watchdog hold under load.
+# The failback gate waits at most 20 s (catchup_max_wait; the factory waits up to one
+# timeout_tcp for the table), so a returning director a takes the VIPs back within the demo.
 # The VM has no front panel: the keyboard's LEDs (input-leds) are real LED class devices and
 # stand in for MASTER (caps lock), BACKUP (num lock) and FAULT (scroll lock).
 part="@@1M"
 MTOOLS_SKIP_CHECK=1 mtype -i "$fw/appliance.img$part" ::/appliance.ini | tr -d '\r' > "$dir/factory.ini"
-node_ini() { # ROLE NAME ID PRIORITY PEER_PUBLIC
+node_ini() { # ROLE NAME ID PRIORITY OWN_PUBLIC PEER_PUBLIC
   sed -e "s/^node_name = .*/node_name = $2/" -e "s/^node_id = .*/node_id = $3/" \
       -e "s/^priority = .*/priority = $4/" \
-      -e "/^heartbeat_interface = /a peer_public_address = $5" \
+      -e "s/^public_address = .*/public_address = $5/" -e "s/^peer_public_address = .*/peer_public_address = $6/" \
+      -e "/^\[sync\]/a catchup_max_wait = 20" \
       -e "s/^advert_int = .*/advert_int = 1/" \
       -e "s/^interval = .*/interval = 250ms/" -e "s/^dead_time = .*/dead_time = 2000ms/" \
       -e "s/^timeout = .*/timeout = 10/" \
@@ -120,14 +123,14 @@ node_ini() { # ROLE NAME ID PRIORITY PEER_PUBLIC
   cp --sparse=always "$fw/appliance.img" "$dir/$1.img"
   MTOOLS_SKIP_CHECK=1 mcopy -o -i "$dir/$1.img$part" "$dir/$1.ini" ::/appliance.ini
 }
-node_ini a director-a 1 150 192.0.2.3
-node_ini b director-b 2 100 192.0.2.2
-for key in 'priority = 100' 'advert_int = 1' 'dead_time = 2000ms' 'timeout = 10' 'master = input0::capslock' 'peer_public_address = 192.0.2.2'; do
+node_ini a director-a 1 150 192.0.2.2 192.0.2.3
+node_ini b director-b 2 100 192.0.2.3 192.0.2.2
+for key in 'priority = 100' 'advert_int = 1' 'dead_time = 2000ms' 'timeout = 10' 'master = input0::capslock' 'public_address = 192.0.2.3' 'peer_public_address = 192.0.2.2' 'catchup_max_wait = 20'; do
   grep -qx "$key" "$dir/b.ini" || { echo "run: the factory appliance.ini has no line to set '$key' in" >&2; exit 1; }
 done
 echo "run: each director's appliance.ini is the factory default with (${dir#$top/}/a.ini, b.ini):"
 echo "     a: $(diff "$dir/factory.ini" "$dir/a.ini" | sed -n 's/^> //p' | paste -sd, | sed 's/,/, /g')"
-echo "     b: the same with node_name = director-b, node_id = 2, priority = 100, peer_public_address = 192.0.2.2"
+echo "     b: the same with node_name = director-b, node_id = 2, priority = 100, public_address = 192.0.2.3, peer_public_address = 192.0.2.2"
 
 pub_a=$(free_port); pub_b=$(free_port); hb=$(free_port); ser=$(free_port)
 common=(-nodefaults -accel tcg -cpu qemu64 -m 512 -display none

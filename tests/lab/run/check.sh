@@ -8,7 +8,9 @@
 #   3. a's public cable cut (QEMU monitor set_link) -> a FAULT, b MASTER holds the VIPs and
 #      serves; cable back -> a preempts, b BACKUP;
 #   4. a's daemon frozen (SIGSTOP) -> b MASTER; a's i6300esb resets it; a boots and preempts;
-#   5. a's QEMU killed (power lost) -> b MASTER holds the VIPs and serves.
+#   5. the heartbeat cable cut -> b's arbiter withholds the takeover (serial still hears a), a
+#      alone holds the VIPs; cable back;
+#   6. a's QEMU killed (power lost) -> b MASTER holds the VIPs and serves.
 # Every wait is bounded; the VMs are stopped on any exit. Prints PASS/FAIL with timings.
 set -euo pipefail
 lab=$(cd "$(dirname "$0")/.." && pwd)
@@ -121,7 +123,9 @@ h=$(holders a b); [ "$h" = "a " ] || fail "after the cable returned the VIP hold
 echo "run-check: [$((SECONDS - start)) s] a's cable back -> a MASTER again (preempt) in $back"
 
 # 4. A hung daemon on the master (SIGSTOP): nobody feeds the i6300esb, QEMU resets the VM
-#    after the watchdog timeout, b takes over meanwhile; a boots again and preempts.
+#    after the watchdog timeout. b's arbiter does not take over while a's kernel still answers
+#    ARP for the VIP (rule B7: a hung master still holds the address); once a is reset it is
+#    silent everywhere and b takes over (B8). a boots again and preempts after its failback gate.
 off_a=$(size a); off_b=$(size b); t0=$(date +%s%N)
 vm a 'kill -STOP $(pidof appliance)' > /dev/null
 until_ok 30 'b did not become MASTER while a'"'"'s daemon was stopped (a: $(role a), b: $(role b))' \
@@ -134,7 +138,19 @@ until_ok 120 'a did not come back as MASTER after its watchdog reset (a: $(role 
 h=$(holders a b); [ "$h" = "a " ] || fail "after a's reboot the VIP holders are '$h', expected a alone"
 echo "run-check: [$((SECONDS - start)) s] a's daemon stopped -> b MASTER in $hung_role, a reset by the i6300esb after $reset, a MASTER again after $(took "$t0")"
 
-# 5. Power loss of the master: b takes over after Master_Down_Interval.
+# 5. Heartbeat cable cut, both directors alive: the serial heartbeat still hears a as MASTER,
+#    so b's arbiter withholds the takeover its VRRP wants (rule B2) and raises an alarm; a alone
+#    keeps the VIPs (keepalived gives two holders here). Then the cable comes back.
+off_b=$(size b); t0=$(date +%s%N)
+monitor a "set_link hb off"
+until_ok 30 "b's arbiter did not withhold the takeover after the heartbeat cut (b: \$(role b))" \
+  sh -c "tail -c +$((off_b + 1)) '$dir/b.log' | grep -aq 'rule B2'"
+withheld=$(took "$t0")
+h=$(holders a b); [ "$h" = "a " ] || fail "with the heartbeat cable cut the VIP holders are '$h', expected a alone"
+monitor a "set_link hb on"
+echo "run-check: [$((SECONDS - start)) s] heartbeat cable cut -> b's takeover withheld by the arbiter after $withheld (rule B2), a alone holds $VIP"
+
+# 6. Power loss of the master: b takes over after Master_Down_Interval.
 off_b=$(size b); t0=$(date +%s%N)
 kill "$(cat "$dir/a.pid")"
 until_ok 30 'b did not become MASTER after a'"'"'s QEMU was killed (b: $(role b))' \
