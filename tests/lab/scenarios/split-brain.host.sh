@@ -34,7 +34,7 @@ SB_MAC_A=52:54:00:5b:00:0a
 SB_MAC_B=52:54:00:5b:00:0b
 SB_INTERVAL_MS=10
 # Observation window after a fault that must not cause a takeover: longer than the backup's
-# Master_Down (3 x 0.2 s + skew), the serial dead time (0.6 s), the ARP probe (0.2 s) and
+# Master_Down (3 x 0.3 s + skew), the serial dead time (1 s), the ARP probe (0.2 s) and
 # the watchdog timeout (2 s) together.
 SB_HOLD_S=${SB_HOLD_S:-5}
 SB_WATCHDOG_S=2

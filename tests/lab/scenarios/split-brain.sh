@@ -30,7 +30,7 @@ log_level = info
 [vrrp_instance VI_1]
 virtual_router_id = 51
 priority = $prio
-advert_int = ${SB_ADVERT_INT:-0.2}
+advert_int = ${SB_ADVERT_INT:-0.3}
 preempt = yes
 virtual_ipaddress = $SB_VIP/24 dev eth0
 track_interface = eth0
@@ -41,7 +41,7 @@ enabled = no
 [serial_heartbeat]
 device = /dev/ttyS1
 interval = 100ms
-dead_time = ${SB_DEAD_TIME:-600ms}
+dead_time = ${SB_DEAD_TIME:-1000ms}
 key = $SB_KEY
 
 [watchdog]
