@@ -69,6 +69,9 @@ timeout_udp = 240
 
 [sync]
 enabled = yes
+; Both daemons start together: whichever wins the start-up race, dirA (150) preempts within
+; this bound (the failback gate's maximum wait; the factory waits up to one timeout).
+catchup_max_wait = 5
 
 [serial_heartbeat]
 enabled = no
@@ -119,7 +122,12 @@ collect() {
 
 in_table() { lab_ns "$1" ipvsadm -Ln | grep -q " $2:80 .*Masq"; }
 led() { cat "/sys/class/leds/$1/brightness"; }
-logs() { echo "--- dirA"; tail -n 25 /tmp/dirA.log; echo "--- dirB"; tail -n 25 /tmp/dirB.log; }
+logs() {
+  for ns in dirA dirB; do
+    echo "--- $ns: $($IP -n $ns -o addr show dev pub | awk '{print $4}' | paste -sd' ')"
+    tail -n 25 /tmp/$ns.log
+  done
+}
 
 scenario_main() {
   trap logs EXIT
