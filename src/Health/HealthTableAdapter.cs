@@ -9,8 +9,9 @@ namespace Appliance.Health;
 /// - a real server that is absent in the health view is dropped (the reconciler deletes it);
 /// - a present one keeps every configured attribute and takes the health view's weight
 ///   (configured, misc_dynamic, or 0 when inhibited) — a weight change is an in-place edit;
-/// - while a service's quorum is lost its sorry server is added, with the service's forwarding
-///   method (keepalived does the same), and removed again when the quorum returns;
+/// - a service's sorry server is in the table with the service's forwarding method: at its
+///   weight while the quorum is lost (keepalived adds it then), at weight 0 (quiesced) while the
+///   quorum holds — keepalived deletes it, which silently kills the connections it serves;
 /// - services and real servers the health view does not know are passed through unchanged.
 /// Pure: same inputs, same table.
 /// </summary>
@@ -37,11 +38,17 @@ public static class HealthTableAdapter
                 if (!view.TryGetValue((d.Address.ToString(), d.Port), out var dh)) dests.Add(d);
                 else if (dh.Present) dests.Add(d.Weight == dh.Weight ? d : d with { Weight = dh.Weight });
             }
-            foreach (var sorry in h.Destinations.Where(d => d.IsSorryServer && d.Present))
+            foreach (var sorry in h.Destinations)
             {
+                if (!sorry.IsSorryServer) continue;
                 if (dests.Any(d => d.Address.Equals(sorry.Address.Address) && d.Port == sorry.Address.Port)) continue;
                 var forward = vs.Destinations.Count > 0 ? vs.Destinations[0].Forward : ForwardMethod.Masq;
-                dests.Add(new IpvsDestination(sorry.Address.Address, (ushort)sorry.Address.Port, forward, sorry.Weight));
+                // Quiesced, not deleted, while the quorum holds: IPVS silently drops every further
+                // packet of a connection whose destination was deleted (ip_vs_in: dest not
+                // available), so deleting the sorry server when the real servers return would
+                // hang the clients it was serving. At weight 0 it takes no new connection and
+                // finishes the ones it has.
+                dests.Add(new IpvsDestination(sorry.Address.Address, (ushort)sorry.Address.Port, forward, sorry.Present ? sorry.Weight : 0));
             }
             services.Add(vs with { Destinations = dests });
         }

@@ -47,7 +47,7 @@ public class HealthTableAdapterTests
     }
 
     [Fact]
-    public void The_sorry_server_is_added_with_the_services_forwarding_method_while_quorum_is_lost()
+    public void The_sorry_server_serves_while_quorum_is_lost_and_is_quiesced_not_deleted_when_it_returns()
     {
         var core = new HealthCore(1);
         var sorry = new RealServerSpec { Address = IPEndPoint.Parse("10.9.9.9:80"), Weight = 1 };
@@ -57,7 +57,10 @@ public class HealthTableAdapterTests
         var only = Assert.Single(t.Services[0].Destinations);
         Assert.Equal(new IpvsDestination(IPAddress.Parse("10.9.9.9"), 80, ForwardMethod.Route, 1), only);
 
+        // Quorum back: the sorry server is quiesced (weight 0), not deleted, so the connections it
+        // serves finish; new ones go to the real server.
         core.OnResult(Key(2), CheckResult.Ok("ok", S(0)), S(2));
-        Assert.Equal([Dest(2, 5)], HealthTableAdapter.Apply(Configured(), core.Desired()).Services[0].Destinations);
+        Assert.Equal([Dest(2, 5), new IpvsDestination(IPAddress.Parse("10.9.9.9"), 80, ForwardMethod.Route, 0)],
+            HealthTableAdapter.Apply(Configured(), core.Desired()).Services[0].Destinations);
     }
 }

@@ -7,7 +7,8 @@
 #   inhibit_on_failure service :81 within delay_loop x (retry + 1) + 1 s; nothing else changes;
 # - rs1's httpd restarted -> it is back (weight 1 in both) within delay_loop x rise + 1 s;
 # - every real server's httpd stopped -> the sorry server enters service :80 within
-#   delay_loop x (retry + 1) + 1 s and answers; restarted -> it leaves and the real servers return;
+#   delay_loop x (retry + 1) + 1 s and answers; restarted -> the real servers return and the
+#   sorry server is quiesced (weight 0: the request it is answering finishes);
 # - the client got an answer to every request except those IPVS scheduled to a stopped server
 #   before the checker took it out: each such failure must be "Connection refused" (the stopped
 #   server's RST, relayed by the NAT director) and lie inside that detection window.
@@ -320,7 +321,7 @@ scenario_main() {
     wait_for "now_has 80 1$n 1 && has 81 1$n 1" 20 "rs$n is not in both services with weight 1: $(table | tr '\n' '|')"
   done
   table > /tmp/table
-  lacks 80 20 || lab_fail "the sorry server is in the table while every real server is healthy"
+  has 80 20 0 || lab_fail "the sorry server is not quiesced (weight 0) in :80 while every real server is healthy"
   poller_start
   client_start
   wait_for "[ \"\$(answers 0)\" = 'rs1 rs2 rs3 ' ]" 20 "the client is not served by rs1, rs2 and rs3 through $VIP: '$(answers 0)'"
@@ -357,7 +358,7 @@ scenario_main() {
   # 3. Every real server stops: the sorry server enters :80 and answers; :81 keeps them at weight 0.
   now; t_stop_all=$NOW; for ns in rs1 rs2 rs3; do httpd_stop $ns; done
   timed "$t_stop_all" "$OUT_BOUND" \
-    "the sorry server entering :80" "has 80 20" \
+    "the sorry server entering :80" "has 80 20 1" \
     "every real server leaving :80" "lacks 80 11 && lacks 80 12 && lacks 80 13" \
     "every real server at weight 0 in :81" "has 81 11 0 && has 81 12 0 && has 81 13 0"
   set -- $TOOK
@@ -367,7 +368,8 @@ scenario_main() {
   wait_for "[ \$(requests_since $t) -ge 5 ]" 30 "the client made fewer than 5 requests in 30 s"
   [ "$(answers "$t")" = "sorry " ] || lab_fail "with every real server out the client got '$(answers "$t")', expected the sorry server"
 
-  # 4. They restart: the real servers return, the sorry server leaves.
+  # 4. They restart: the real servers return, the sorry server is quiesced (weight 0, not deleted:
+  #    a request it is serving must finish — IPVS drops the packets of a deleted destination).
   # One after the other, each timed from the last look that did not find it listening (from its
   # launch if the first look did): the set is measured from the latest of those, a lower bound of
   # when the last of them started listening.
@@ -375,10 +377,10 @@ scenario_main() {
   for ns in rs1 rs2 rs3; do httpd_start $ns; [ "$LISTEN_T0" -le "$t_start_all" ] || t_start_all=$LISTEN_T0; done
   timed "$t_start_all" "$BACK_BOUND" \
     "every real server back in :80" "has 80 11 1 && has 80 12 1 && has 80 13 1" \
-    "the sorry server leaving :80" "lacks 80 20" \
+    "the sorry server quiesced (weight 0) in :80" "has 80 20 0" \
     "every real server at weight 1 in :81" "has 81 11 1 && has 81 12 1 && has 81 13 1"
   set -- $TOOK
-  echo "LAB: every httpd restarted: real servers back in :80 after $(cs "$1") s, sorry server out after $(cs "$2") s, weight 1 in :81 after $(cs "$3") s (bound $(cs "$BACK_BOUND") s)$(stalls)"
+  echo "LAB: every httpd restarted: real servers back in :80 after $(cs "$1") s, sorry server at weight 0 after $(cs "$2") s, weight 1 in :81 after $(cs "$3") s (bound $(cs "$BACK_BOUND") s)$(stalls)"
   now; t=$NOW
   wait_for "[ \"\$(answers $t)\" = 'rs1 rs2 rs3 ' ]" 20 "after the restart the client got '$(answers "$t")'"
   client_stop
