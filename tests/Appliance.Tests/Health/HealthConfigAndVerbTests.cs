@@ -192,7 +192,8 @@ public sealed class HealthVerbHostTests : IDisposable
 
             {RealServer("dead", dead)}
             """));
-        var (code, output, err) = Invoke("health", "check", "--config", _file, "--duration", "1.5");
+        // Two failed checks 0.1 s apart make it DOWN; 4 s leaves a loaded CI machine room for the first ones (1.5 s was flaky there).
+        var (code, output, err) = Invoke("health", "check", "--config", _file, "--duration", "4");
         Assert.True(code == HealthCheckVerb.SomeDown, $"exit {code}; stderr: {err}\n{output}");
         var last = output.Split("VIRTUAL SERVER")[^1];
         Assert.Matches($@"{Esc(dead)} +DOWN +[0-9.]+s +no +0 +[0-9]+ +connect to {Esc(dead)} refused", last);
