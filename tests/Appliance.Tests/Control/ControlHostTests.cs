@@ -306,13 +306,5 @@ public sealed partial class ControlHostTests : IDisposable
         return result;
     }
 
-    private static string Sh(string file, string args)
-    {
-        using var p = Process.Start(new ProcessStartInfo(file, args) { RedirectStandardOutput = true, RedirectStandardError = true })!;
-        var output = p.StandardOutput.ReadToEnd();
-        var error = p.StandardError.ReadToEnd();
-        if (!p.WaitForExit(10_000)) { p.Kill(); throw new TimeoutException($"{file} {args} hung"); }
-        if (p.ExitCode != 0) throw new InvalidOperationException($"{file} {args} failed ({p.ExitCode}): {error}");
-        return output;
-    }
+    private static string Sh(string file, string args) => global::Appliance.Tests.Vrrp.Host.VrrpLab.Sh(file, args);
 }
