@@ -34,11 +34,13 @@ public static partial class Libc
     public const int EADDRNOTAVAIL = 99;
     public const int ENETDOWN = 100;
     public const int ENETUNREACH = 101;
+    public const int ECONNRESET = 104;
     public const int ENOBUFS = 105;
     public const int ETIMEDOUT = 110;
     public const int ECONNREFUSED = 111;
     public const int EHOSTUNREACH = 113;
     public const int EALREADY = 114;
+    public const int EINPROGRESS = 115;
 }
 
 /// <summary>Turns errno values into the text an operator reads in a log line.</summary>
@@ -78,11 +80,13 @@ public static class Errno
         Libc.EADDRNOTAVAIL => "EADDRNOTAVAIL",
         Libc.ENETDOWN => "ENETDOWN",
         Libc.ENETUNREACH => "ENETUNREACH",
+        Libc.ECONNRESET => "ECONNRESET",
         Libc.ENOBUFS => "ENOBUFS",
         Libc.ETIMEDOUT => "ETIMEDOUT",
         Libc.ECONNREFUSED => "ECONNREFUSED",
         Libc.EHOSTUNREACH => "EHOSTUNREACH",
         Libc.EALREADY => "EALREADY",
+        Libc.EINPROGRESS => "EINPROGRESS",
         _ => null,
     };
 

@@ -27,7 +27,7 @@ public class FunctionSignatureTests
 {
     private static readonly string[] Headers =
     [
-        "sys/socket.h", "unistd.h", "fcntl.h", "termios.h", "sys/ioctl.h", "poll.h", "net/if.h", "signal.h",
+        "sys/socket.h", "unistd.h", "fcntl.h", "termios.h", "sys/ioctl.h", "poll.h", "net/if.h", "signal.h", "sys/epoll.h", "sys/eventfd.h",
     ];
 
     /// <summary>The C# side, by reflection over the declarations.</summary>

@@ -14,7 +14,7 @@ internal static unsafe class LibcLayout
     [
         "errno.h", "signal.h", "fcntl.h", "unistd.h", "poll.h", "termios.h", "sys/ioctl.h", "sys/socket.h", "sys/uio.h",
         "netinet/in.h", "net/if.h", "net/if_arp.h", "netdb.h",
-        "linux/netlink.h", "linux/genetlink.h", "linux/rtnetlink.h", "linux/if_packet.h", "linux/if_ether.h", "linux/watchdog.h",
+        "sys/epoll.h", "sys/eventfd.h", "linux/netlink.h", "linux/genetlink.h", "linux/rtnetlink.h", "linux/if_packet.h", "linux/if_ether.h", "linux/watchdog.h",
     ];
 
     public static CLayoutTable Build()
@@ -56,6 +56,8 @@ internal static unsafe class LibcLayout
             .Constant(Libc.ECONNREFUSED)
             .Constant(Libc.EHOSTUNREACH)
             .Constant(Libc.EALREADY)
+            .Constant(Libc.EINPROGRESS)
+            .Constant(Libc.ECONNRESET)
             // sys/socket.h
             .Constant(Libc.AF_UNSPEC)
             .Constant(Libc.AF_UNIX)
@@ -91,6 +93,20 @@ internal static unsafe class LibcLayout
             .Constant(Libc.MSG_TRUNC)
             .Constant(Libc.MSG_DONTWAIT)
             .Constant(Libc.MSG_NOSIGNAL)
+            .Constant(Libc.SO_LINGER)
+            // sys/epoll.h, sys/eventfd.h
+            .Constant(Libc.EPOLL_CLOEXEC)
+            .Constant(Libc.EPOLL_CTL_ADD)
+            .Constant(Libc.EPOLL_CTL_DEL)
+            .Constant(Libc.EPOLL_CTL_MOD)
+            .Constant(Libc.EPOLLIN)
+            .Constant(Libc.EPOLLOUT)
+            .Constant(Libc.EPOLLERR)
+            .Constant(Libc.EPOLLHUP)
+            .Constant(Libc.EPOLLRDHUP)
+            .Constant(Libc.EPOLLET)
+            .Constant(Libc.EFD_CLOEXEC)
+            .Constant(Libc.EFD_NONBLOCK)
             .Value("CMSG_LEN(0)", "CMSG_LEN(0)", Libc.CMSG_LEN(0))
             .Value("CMSG_SPACE(sizeof(int))", "CMSG_SPACE(sizeof(int))", Libc.CMSG_SPACE(sizeof(int)))
             .Value("CMSG_SPACE(sizeof(struct in_pktinfo))", "CMSG_SPACE(sizeof(struct in_pktinfo))", Libc.CMSG_SPACE(sizeof(in_pktinfo)))
@@ -413,6 +429,12 @@ internal static unsafe class LibcLayout
             .Field("c_cc", p => ref p->c_cc)
             .Field("c_ispeed", p => ref p->c_ispeed)
             .Field("c_ospeed", p => ref p->c_ospeed);
+        t.Struct<epoll_event>("struct epoll_event")
+            .Field("events", p => ref p->events)
+            .Field("data", p => ref p->data);
+        t.Struct<linger>("struct linger")
+            .Field("l_onoff", p => ref p->l_onoff)
+            .Field("l_linger", p => ref p->l_linger);
         t.Struct<pollfd>("struct pollfd")
             .Field("fd", p => ref p->fd)
             .Field("events", p => ref p->events)
