@@ -2,6 +2,7 @@ using Appliance.Config;
 using Appliance.Core;
 using Appliance.Health;
 using Appliance.Health.Checkers;
+using Appliance.Health.Engine;
 using Appliance.Logging;
 
 namespace Appliance.Cli;
@@ -70,10 +71,18 @@ public sealed class HealthCheckVerb : IVerb
         }).ToList());
         core.Load(alpha, clock.Now);
         using var gate = new SemaphoreSlim(256);
+        using var runner = new ProbeRunner();
         var probes = core.Snapshot().Where(s => core.SettingsOf(s.Key) is not null).Select(async s =>
         {
             await gate.WaitAsync().ConfigureAwait(false);
-            try { return (s.Key, Result: await CheckerFactory.Create(core.SettingsOf(s.Key)!).CheckAsync(CancellationToken.None).ConfigureAwait(false)); }
+            var settings = core.SettingsOf(s.Key)!;
+            try
+            {
+                var result = NativeProbe.Supports(settings)
+                    ? await runner.CheckAsync(settings).ConfigureAwait(false)
+                    : await CheckerFactory.Create(settings).CheckAsync(CancellationToken.None).ConfigureAwait(false);
+                return (s.Key, Result: result);
+            }
             finally { gate.Release(); }
         }).ToList();
         foreach (var (key, result) in await Task.WhenAll(probes).ConfigureAwait(false))

@@ -1,7 +1,8 @@
 using System.Diagnostics;
-using System.Threading.Channels;
+using System.Collections.Concurrent;
 using Appliance.Core;
 using Appliance.Health.Checkers;
+using Appliance.Health.Engine;
 using Appliance.Logging;
 
 namespace Appliance.Health;
@@ -10,19 +11,26 @@ namespace Appliance.Health;
 public sealed record HealthMonitorOptions
 {
     /// <summary>
-    /// Most probes in flight at once. Each holds one socket (or one child process). When the bound
-    /// is reached, due checks wait in the timer queue and start late (the lateness statistics show
-    /// it) instead of exhausting file descriptors. 4,096 covers 10,000 servers at a 1 s delay_loop
-    /// with healthy answers in milliseconds; a mass outage with a 3 s connect_timeout saturates it
-    /// by design.
+    /// Most probes in flight at once, whatever the governor allows. Each holds one socket (or one
+    /// child process). When the bound is reached, due checks wait in the timer queue and start
+    /// late (the lateness statistics show it) instead of exhausting file descriptors.
     /// </summary>
     public int MaxConcurrentChecks { get; init; } = 4096;
 
-    /// <summary>Builds the probe for a server; tests may count or wrap probes.</summary>
+    /// <summary>
+    /// The in-flight limit the governor starts from and never goes below (<see cref="InFlightGovernor"/>);
+    /// it grows while checks answer fast and shrinks when healthy servers answer slowly or the loop lags.
+    /// </summary>
+    public int MinConcurrentChecks { get; init; } = 64;
+
+    /// <summary>Builds the probe of SSL_GET, MISC_CHECK and DNS_CHECK (TCP_CHECK and HTTP_GET run on the loop's epoll engine); tests may wrap them.</summary>
     public Func<CheckSettings, IChecker> CreateChecker { get; init; } = CheckerFactory.Create;
 
     /// <summary>Runs a notify hook (notify_up/down, quorum_up/down); the daemon passes <c>c => _ = notify.Run("notify hook", c)</c> (<see cref="Core.NotifyRunner"/>). Null: hooks are only logged (the one-shot verb).</summary>
     public Action<string>? RunNotify { get; init; }
+
+    /// <summary>Sees every finished check on the health loop's thread (key, start, end on the monitor's clock, result); for tests and benchmarks. Must not block.</summary>
+    public Action<RealServerKey, TimeSpan, TimeSpan, CheckResult>? OnProbeFinished { get; init; }
 }
 
 /// <summary>Lateness of check starts against their due time, in 100 µs bins up to 10 s.</summary>
@@ -69,10 +77,12 @@ public sealed class LatenessStats
 public sealed record HealthReport(TimeSpan Now, IReadOnlyList<RealServerStatus> Servers, HealthTable Table);
 
 /// <summary>
-/// The shell around <see cref="HealthCore"/>: one asynchronous loop owns the core, a timer queue
-/// of due checks, and the checkers. Probes run concurrently as async I/O (no thread per check);
-/// their results come back through a channel and are applied one at a time, in order, by the
-/// loop. Reloads and status queries go through the same channel, so nothing is locked.
+/// The shell around <see cref="HealthCore"/>: one thread owns the core, the timer queue of due
+/// checks and an epoll <see cref="ProbeEngine"/> that runs TCP_CHECK and HTTP_GET probes as
+/// non-blocking sockets. It sleeps in epoll_wait until the next due check, the next probe
+/// deadline, a ready socket, or a wake-up from another thread (a reload, a status query, the
+/// result of an SSL_GET / MISC_CHECK / DNS_CHECK, which run as tasks). Results are applied to the
+/// core on this thread, in order; nothing is locked, nothing else touches the core.
 /// </summary>
 public sealed class HealthMonitor
 {
@@ -81,13 +91,18 @@ public sealed class HealthMonitor
     private readonly ILog _log;
     private readonly HealthMonitorOptions _options;
     private readonly Action<HealthTable>? _onTable;
-    private readonly Channel<Event> _events = Channel.CreateUnbounded<Event>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly ConcurrentQueue<Event> _inbox = new();
+    private readonly object _gate = new(); // orders "closed" against posting, so no query is left unanswered
     private readonly PriorityQueue<RealServerKey, TimeSpan> _timers = new();
     private readonly Dictionary<RealServerKey, TimeSpan> _due = new();
-    private readonly Dictionary<RealServerKey, (CheckSettings Settings, IChecker Checker)> _checkers = new();
+    private readonly Dictionary<RealServerKey, ServerProbe> _probes = new();
+    private readonly InFlightGovernor _governor;
+    private ProbeEngine? _engine;
+    private bool _closed;
     private int _inFlight;
     private bool _tableDirty;
     private CancellationToken _stopping;
+    private long _shortages;
 
     public HealthMonitor(HealthCore core, IClock clock, ILog log, HealthMonitorOptions? options = null, Action<HealthTable>? onTable = null)
     {
@@ -96,6 +111,7 @@ public sealed class HealthMonitor
         _log = log;
         _options = options ?? new HealthMonitorOptions();
         _onTable = onTable;
+        _governor = new InFlightGovernor(_options.MinConcurrentChecks, _options.MaxConcurrentChecks);
     }
 
     /// <summary>Lateness of every check start; read it only after <see cref="RunAsync"/> returned or via <see cref="QueryAsync"/> ordering.</summary>
@@ -103,15 +119,18 @@ public sealed class HealthMonitor
     public long ChecksStarted { get; private set; }
     public long ChecksCompleted { get; private set; }
     public int PeakInFlight { get; private set; }
+    /// <summary>The governor's in-flight limit now, and how often it shrank.</summary>
+    public int InFlightLimit => _governor.Limit;
+    public long InFlightDecreases => _governor.Decreases;
 
     /// <summary>Hands a new model to the loop (reload). Health state of servers that still exist is kept.</summary>
-    public void Reload(HealthModel model) => _events.Writer.TryWrite(new ReloadEvent(model));
+    public void Reload(HealthModel model) => Post(new ReloadEvent(model));
 
     /// <summary>Asks the loop for the state of every real server.</summary>
     public Task<HealthReport> QueryAsync()
     {
         var reply = new TaskCompletionSource<HealthReport>(TaskCreationOptions.RunContinuationsAsynchronously);
-        if (!_events.Writer.TryWrite(new QueryEvent(reply)))
+        if (!Post(new QueryEvent(reply)))
             reply.SetException(new InvalidOperationException("querying the health checker: it has stopped"));
         return reply.Task;
     }
@@ -120,58 +139,108 @@ public sealed class HealthMonitor
     public Task ResetStatsAsync()
     {
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        _events.Writer.TryWrite(new ResetEvent(done));
+        if (!Post(new ResetEvent(done))) done.SetResult();
         return done.Task;
     }
 
-    /// <summary>Runs the loop until <paramref name="stopping"/> fires, then applies shutdown (omega).</summary>
-    public async Task RunAsync(HealthModel model, CancellationToken stopping)
+    /// <summary>
+    /// Runs the loop on its own thread until <paramref name="stopping"/> fires, then applies
+    /// shutdown (omega). Probes in flight at shutdown are abandoned at once (scripts killed), not
+    /// run to their timeout.
+    /// </summary>
+    public Task RunAsync(HealthModel model, CancellationToken stopping)
     {
-        // Probes in flight at shutdown are abandoned at once (scripts killed), not run to their timeout.
+        lock (_gate)
+        {
+            if (_engine is not null || _closed) throw new InvalidOperationException("running the health checker: it runs once");
+            _engine = new ProbeEngine();
+        }
         _stopping = stopping;
-        Apply(_core.Load(model, _clock.Now));
-        PublishTable();
-        var reader = _events.Reader;
-        Task<bool>? readable = null;
-        Task? timer = null;
-        var timerTarget = TimeSpan.MaxValue;
+        var finished = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                Loop(model, stopping);
+                finished.SetResult();
+            }
+            catch (Exception e)
+            {
+                finished.SetException(e);
+            }
+        }) { IsBackground = true, Name = "health" };
+        thread.Start();
+        return finished.Task;
+    }
+
+    private bool Post(Event ev)
+    {
+        lock (_gate)
+        {
+            if (_closed) return false;
+            _inbox.Enqueue(ev);
+            _engine?.Wake();
+            return true;
+        }
+    }
+
+    private void Loop(HealthModel model, CancellationToken stopping)
+    {
+        var engine = _engine!;
+        var done = new List<ProbeCompletion>();
+        using var wake = stopping.Register(() => { lock (_gate) if (!_closed) engine.Wake(); });
         try
         {
+            Apply(_core.Load(model, _clock.Now));
+            PublishTable();
             while (!stopping.IsCancellationRequested)
             {
-                while (reader.TryRead(out var ev)) Handle(ev);
+                while (_inbox.TryDequeue(out var ev)) Handle(ev);
                 PublishTable();
-                StartDueChecks();
-
-                readable ??= reader.WaitToReadAsync(stopping).AsTask();
-                if (readable.IsCompleted) { readable = null; continue; }
-                var next = NextDue();
-                if (next is { } due && _inFlight < _options.MaxConcurrentChecks)
+                StartDueChecks(engine, done);
+                if (done.Count == 0)
                 {
-                    if (timer is null || timer.IsCompleted || timerTarget > due)
-                    {
-                        var wait = due - _clock.Now;
-                        // Round up: a delay truncated to 0 ms would spin until the check is due.
-                        var ms = wait <= TimeSpan.Zero ? 0 : (long)Math.Ceiling(wait.TotalMilliseconds);
-                        timer = Task.Delay(TimeSpan.FromMilliseconds(ms), stopping);
-                        timerTarget = due;
-                    }
-                    await Task.WhenAny(readable, timer).ConfigureAwait(false);
+                    var now = _clock.Now;
+                    var wakeAt = NextWake(engine);
+                    var timeout = -1;
+                    if (wakeAt is { } at)
+                        // Round up: a wait truncated to 0 ms would spin until the check is due.
+                        timeout = at <= now ? 0 : (int)Math.Min(int.MaxValue, Math.Ceiling((at - now).TotalMilliseconds));
+                    if (!engine.Wait(timeout, done, out var errno))
+                        _log.Error("health", $"waiting for the checks' sockets failed: {Interop.Errno.Describe(errno)}");
+                    now = _clock.Now;
+                    if (wakeAt is { } meant && now - meant > InFlightGovernor.LagBound) _governor.OnLoopLag(now - meant, now);
+                    engine.Expire(now, done);
                 }
-                else
-                    await readable.ConfigureAwait(false);
-                if (readable.IsCompleted) readable = null;
+                foreach (var c in done) Completed(c.Key, c.Result, c.Late);
+                done.Clear();
             }
         }
-        catch (OperationCanceledException) when (stopping.IsCancellationRequested) { }
         finally
         {
-            _events.Writer.TryComplete();
+            engine.AbandonAll();
+            lock (_gate)
+            {
+                _closed = true;
+                engine.Dispose();
+            }
             Apply(_core.Shutdown(_clock.Now));
             PublishTable();
-            while (reader.TryRead(out var ev))
-                if (ev is QueryEvent q) q.Reply.TrySetException(new InvalidOperationException("querying the health checker: it has stopped"));
+            while (_inbox.TryDequeue(out var ev))
+                switch (ev)
+                {
+                    case QueryEvent q: q.Reply.TrySetException(new InvalidOperationException("querying the health checker: it has stopped")); break;
+                    case ResetEvent r: r.Done.TrySetResult(); break;
+                }
         }
+    }
+
+    /// <summary>When the loop must look again: the next due check (if the limit lets it start) or the next probe deadline.</summary>
+    private TimeSpan? NextWake(ProbeEngine engine)
+    {
+        TimeSpan? at = _inFlight < _governor.Limit ? NextDue() : null;
+        if (engine.NextDeadline is { } deadline && (at is null || deadline < at)) at = deadline;
+        return at;
     }
 
     private TimeSpan? NextDue()
@@ -184,29 +253,46 @@ public sealed class HealthMonitor
         return null;
     }
 
-    private void StartDueChecks()
+    private void StartDueChecks(ProbeEngine engine, List<ProbeCompletion> done)
     {
         var now = _clock.Now;
-        while (_inFlight < _options.MaxConcurrentChecks && NextDue() is { } due && due <= now)
+        while (_inFlight < _governor.Limit && NextDue() is { } due && due <= now)
         {
             var key = _timers.Dequeue();
             _due.Remove(key);
             if (_core.SettingsOf(key) is not { } settings) continue;
-            if (!_checkers.TryGetValue(key, out var entry) || !ReferenceEquals(entry.Settings, settings))
+            if (!_probes.TryGetValue(key, out var probe) || !ReferenceEquals(probe.Settings, settings))
             {
-                entry = (settings, _options.CreateChecker(settings));
-                _checkers[key] = entry;
+                probe = new ServerProbe(settings, NativeProbe.Supports(settings) ? new NativeProbe(settings) : null,
+                    NativeProbe.Supports(settings) ? null : _options.CreateChecker(settings));
+                _probes[key] = probe;
             }
-            Lateness.Add(now - due);
+            var late = now - due;
+            if (probe.Native is { } native)
+            {
+                if (engine.Start(key, native, late, now, done) is { } shortage)
+                {
+                    // The director is short of descriptors or memory: no verdict on the server.
+                    // Try again shortly; the lateness shows the delay.
+                    if (_shortages++ % 1000 == 0)
+                        _log.Warning("health", $"cannot start checks ({_shortages} times so far), retrying in 100 ms: {shortage}");
+                    _due[key] = now + TimeSpan.FromMilliseconds(100);
+                    _timers.Enqueue(key, now + TimeSpan.FromMilliseconds(100));
+                    break;
+                }
+            }
+            else
+                _ = RunManagedAsync(key, probe.Managed!, late);
+            probe.Started = now;
+            Lateness.Add(late);
             ChecksStarted++;
             _inFlight++;
             if (_inFlight > PeakInFlight) PeakInFlight = _inFlight;
             _core.OnStarted(key);
-            _ = RunCheckAsync(key, entry.Checker, now - due);
         }
     }
 
-    private async Task RunCheckAsync(RealServerKey key, IChecker checker, TimeSpan late)
+    private async Task RunManagedAsync(RealServerKey key, IChecker checker, TimeSpan late)
     {
         CheckResult result;
         var start = Stopwatch.GetTimestamp();
@@ -219,7 +305,23 @@ public sealed class HealthMonitor
             // Checkers turn every expected failure into a result; this is a bug, but it must not stop the loop.
             result = CheckResult.Failed($"checking {key} failed unexpectedly: {e.GetType().Name}: {e.Message}", Stopwatch.GetElapsedTime(start));
         }
-        _events.Writer.TryWrite(new ResultEvent(key, result, late));
+        Post(new ResultEvent(key, result, late));
+    }
+
+    private void Completed(RealServerKey key, CheckResult result, TimeSpan late)
+    {
+        _inFlight--;
+        ChecksCompleted++;
+        var now = _clock.Now;
+        if (_probes.TryGetValue(key, out var probe))
+        {
+            var waiting = NextDue() is { } due && due <= now;
+            _governor.OnCompleted(result, probe.Settings.ConnectTimeout, waiting, now);
+            _options.OnProbeFinished?.Invoke(key, probe.Started, now, result);
+        }
+        if (_log.IsEnabled(LogLevel.Debug))
+            _log.Write(LogLevel.Debug, "health", $"check of {key.Address} of {key.Service} (started {late.TotalMilliseconds:0} ms after due, took {result.Duration.TotalMilliseconds:0} ms): {(result.Succeeded ? "ok" : "failed")}: {result.Reason}");
+        Apply(_core.OnResult(key, result, now));
     }
 
     private void Handle(Event ev)
@@ -227,11 +329,7 @@ public sealed class HealthMonitor
         switch (ev)
         {
             case ResultEvent r:
-                _inFlight--;
-                ChecksCompleted++;
-                if (_log.IsEnabled(LogLevel.Debug))
-                    _log.Write(LogLevel.Debug, "health", $"check of {r.Key.Address} of {r.Key.Service} (started {r.Late.TotalMilliseconds:0} ms after due, took {r.Result.Duration.TotalMilliseconds:0} ms): {(r.Result.Succeeded ? "ok" : "failed")}: {r.Result.Reason}");
-                Apply(_core.OnResult(r.Key, r.Result, _clock.Now));
+                Completed(r.Key, r.Result, r.Late);
                 break;
             case ReloadEvent l:
                 try
@@ -241,11 +339,9 @@ public sealed class HealthMonitor
                     var live = new HashSet<RealServerKey>();
                     foreach (var s in _core.Snapshot()) live.Add(s.Key);
                     var gone = new List<RealServerKey>();
-                    foreach (var k in _checkers.Keys) if (!live.Contains(k)) gone.Add(k);
-                    foreach (var k in gone) _checkers.Remove(k);
-                    gone.Clear();
                     foreach (var k in _due.Keys) if (!live.Contains(k)) gone.Add(k);
                     foreach (var k in gone) _due.Remove(k);
+                    // Probes of removed servers stay until their results (ignored by the core) arrive.
                     _log.Info("health", $"reloaded: {_core.Count} real servers");
                 }
                 catch (ArgumentException e)
@@ -300,6 +396,15 @@ public sealed class HealthMonitor
         if (!_tableDirty) return;
         _tableDirty = false;
         _onTable?.Invoke(_core.Desired());
+    }
+
+    /// <summary>How a server is probed, built once per configuration of its check.</summary>
+    private sealed class ServerProbe(CheckSettings settings, NativeProbe? native, IChecker? managed)
+    {
+        public CheckSettings Settings { get; } = settings;
+        public NativeProbe? Native { get; } = native;
+        public IChecker? Managed { get; } = managed;
+        public TimeSpan Started { get; set; }
     }
 
     private abstract record Event;

@@ -131,6 +131,24 @@ public static unsafe partial class Libc
         fixed (byte* b = buf) return sendto(sockfd, b, (nuint)buf.Length, flags, null, 0);
     }
 
+    /// <summary>connect(2) to an address held as bytes (<see cref="Sockaddr.From"/>).</summary>
+    public static int connect(int sockfd, ReadOnlySpan<byte> addr)
+    {
+        fixed (byte* a = addr) return connect(sockfd, a, (uint)addr.Length);
+    }
+
+    /// <summary>bind(2) to an address held as bytes (<see cref="Sockaddr.From"/>).</summary>
+    public static int bind(int sockfd, ReadOnlySpan<byte> addr)
+    {
+        fixed (byte* a = addr) return bind(sockfd, a, (uint)addr.Length);
+    }
+
+    /// <summary>recv(2): recvfrom(2) without the source address, on a connected socket.</summary>
+    public static nint recv(int sockfd, Span<byte> buf, int flags)
+    {
+        fixed (byte* b = buf) return recvfrom(sockfd, b, (nuint)buf.Length, flags, null, null);
+    }
+
     /// <summary>recvfrom(2) one datagram and its source address.</summary>
     public static nint recvfrom<TAddr>(int sockfd, Span<byte> buf, int flags, out TAddr src) where TAddr : unmanaged
     {

@@ -15,16 +15,16 @@ public interface IChecker
     Task<CheckResult> CheckAsync(CancellationToken stopping);
 }
 
-/// <summary>Builds the checker for a real server's settings.</summary>
+/// <summary>Builds the checker of SSL_GET, MISC_CHECK and DNS_CHECK (the kinds that run as tasks).</summary>
 public static class CheckerFactory
 {
     public static IChecker Create(CheckSettings settings) => settings.Kind switch
     {
-        CheckKind.Tcp => new TcpChecker(settings),
-        CheckKind.Http or CheckKind.Https => new HttpChecker(settings),
+        CheckKind.Https => new HttpChecker(settings),
         CheckKind.Script => new ScriptChecker(settings),
         CheckKind.Dns => new DnsChecker(settings),
-        _ => throw new ArgumentOutOfRangeException(nameof(settings), settings.Kind, "creating a checker: unknown check kind"),
+        // TCP_CHECK and HTTP_GET run on the health loop's epoll engine (Engine/ProbeEngine), or on a ProbeRunner.
+        _ => throw new ArgumentOutOfRangeException(nameof(settings), settings.Kind, $"creating a checker for {settings.Target}: {settings.Kind} checks run on the epoll engine, not as an IChecker"),
     };
 }
 
@@ -86,23 +86,4 @@ internal static class Probe
     }
 
     public static CheckResult Stopped(TimeSpan took) => CheckResult.Failed("check abandoned: the health checker is stopping", took);
-}
-
-/// <summary>TCP_CHECK: a completed three-way handshake is healthy.</summary>
-public sealed class TcpChecker(CheckSettings settings) : IChecker
-{
-    public async Task<CheckResult> CheckAsync(CancellationToken stopping)
-    {
-        var start = Probe.Start();
-        using var deadline = Probe.Deadline(settings.ConnectTimeout, stopping);
-        using var socket = Probe.NewStreamSocket(settings);
-        var failure = await Probe.ConnectAsync(socket, settings, deadline.Token, stopping).ConfigureAwait(false);
-        var took = Probe.Since(start);
-        if (stopping.IsCancellationRequested) return Probe.Stopped(took);
-        if (failure is not null) return CheckResult.Failed(failure, took);
-        // Close with RST (linger 0): 10,000 probes a second would otherwise leave hundreds of
-        // thousands of TIME_WAIT sockets on the director (HAProxy's TCP checks do the same).
-        socket.LingerState = new LingerOption(true, 0);
-        return CheckResult.Ok($"connected to {settings.Target} in {Probe.Ms(took)}", took);
-    }
 }

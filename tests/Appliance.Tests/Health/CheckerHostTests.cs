@@ -4,14 +4,20 @@ using System.Security.Cryptography;
 using System.Text;
 using Appliance.Health;
 using Appliance.Health.Checkers;
+using Appliance.Health.Engine;
 using Xunit;
 
 namespace Appliance.Tests.Health;
 
 /// <summary>Each checker against real servers on loopback that fail the way real servers fail.</summary>
 [Trait("Category", "Host")]
-public class CheckerHostTests
+public sealed class CheckerHostTests : IDisposable
 {
+    /// <summary>TCP_CHECK and HTTP_GET run on the epoll engine the monitor uses; this runner drives one.</summary>
+    private readonly ProbeRunner _runner = new();
+
+    public void Dispose() => _runner.Dispose();
+
     private static readonly IPAddress Ip = Loopback.Address(1, 1);
     /// <summary>For checks whose outcome is not a timeout: generous, so a loaded machine cannot turn them into one.</summary>
     private static readonly TimeSpan Generous = TimeSpan.FromSeconds(5);
@@ -25,7 +31,8 @@ public class CheckerHostTests
         Kind = kind, Target = target, ConnectTimeout = timeout ?? Generous, Http = http ?? new HttpCheckSettings { Path = "/health" },
     };
 
-    private static Task<CheckResult> Run(CheckSettings s) => CheckerFactory.Create(s).CheckAsync(CancellationToken.None);
+    private Task<CheckResult> Run(CheckSettings s, CancellationToken stopping = default) =>
+        NativeProbe.Supports(s) ? _runner.CheckAsync(s, stopping) : CheckerFactory.Create(s).CheckAsync(stopping);
 
     [Fact]
     public async Task Tcp_connect_to_a_listener_succeeds()
@@ -231,9 +238,10 @@ public class CheckerHostTests
         using var silent = new SilentListener(Ip);
         await using var hang = new TestHttpServer(Ip) { Mode = Behaviour.Hang };
         using var stop = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
-        var tcp = CheckerFactory.Create(new CheckSettings { Target = silent.Endpoint, ConnectTimeout = TimeSpan.FromSeconds(30) }).CheckAsync(stop.Token);
-        var http = CheckerFactory.Create(Http(hang.Endpoint, timeout: TimeSpan.FromSeconds(30))).CheckAsync(stop.Token);
-        foreach (var r in await Task.WhenAll(tcp, http))
+        var tcp = Run(new CheckSettings { Target = silent.Endpoint, ConnectTimeout = TimeSpan.FromSeconds(30) }, stop.Token);
+        var http = Run(Http(hang.Endpoint, timeout: TimeSpan.FromSeconds(30)), stop.Token);
+        var https = Run(Http(hang.Endpoint, kind: CheckKind.Https, timeout: TimeSpan.FromSeconds(30)), stop.Token);
+        foreach (var r in await Task.WhenAll(tcp, http, https))
         {
             Assert.Equal("check abandoned: the health checker is stopping", r.Reason);
             Assert.True(r.Duration < TimeSpan.FromSeconds(10), $"{r.Duration}");

@@ -38,11 +38,11 @@ public class HttpParsingTests
     public void Checker_settings_are_validated_with_messages_naming_the_server()
     {
         var target = IPEndPoint.Parse("10.0.0.12:80");
-        var bad = Assert.Throws<ArgumentException>(() => new HttpChecker(new CheckSettings
+        var bad = Assert.Throws<ArgumentException>(() => new HttpCheckPlan(new CheckSettings
         { Kind = CheckKind.Http, Target = target, Http = new HttpCheckSettings { Digest = "xyz" } }));
         Assert.Contains("http://10.0.0.12:80/", bad.Message);
         Assert.Contains("not 32 hex digits", bad.Message);
-        var path = Assert.Throws<ArgumentException>(() => new HttpChecker(new CheckSettings
+        var path = Assert.Throws<ArgumentException>(() => new HttpCheckPlan(new CheckSettings
         { Kind = CheckKind.Http, Target = target, Http = new HttpCheckSettings { Path = "/a b" } }));
         Assert.Contains("'/a b'", path.Message);
         var dns = Assert.Throws<ArgumentException>(() => new DnsChecker(new CheckSettings

@@ -43,7 +43,7 @@ public class MonitorHostTests
 
         public Harness(HealthModel model)
         {
-            var options = new HealthMonitorOptions { CreateChecker = s => new Recording(CheckerFactory.Create(s), s.Target, this) };
+            var options = new HealthMonitorOptions { OnProbeFinished = (key, start, end, result) => Probes.Enqueue(new Probe(key.Address, start, end, result)) };
             Monitor = new HealthMonitor(new HealthCore(42), Clock, Log, options, Tables.Enqueue);
             _run = Monitor.RunAsync(model, _stop.Token);
         }
@@ -57,24 +57,13 @@ public class MonitorHostTests
         {
             RealServerStatus? last = null;
             return Loopback.WaitFor(async () => condition(last = await Status(key)), Bound,
-                () => $"{key} should be {what}; last status {last}; probes: {string.Join(" | ", ProbesOf(key.Address).Select(p => p.Result.Reason))}");
+                () => $"{key} should be {what}; last status {last}; probes: {string.Join(" | ", ProbesOf(key.Address).Select(p => p.Result.Reason))}; last log lines:\n{string.Join("\n", Log.Lines.TakeLast(10))}");
         }
 
         public async ValueTask DisposeAsync()
         {
             _stop.Cancel();
             await _run;
-        }
-
-        private sealed class Recording(IChecker inner, IPEndPoint target, Harness harness) : IChecker
-        {
-            public async Task<CheckResult> CheckAsync(CancellationToken stopping)
-            {
-                var start = harness.Clock.Now;
-                var result = await inner.CheckAsync(stopping);
-                harness.Probes.Enqueue(new Probe(target, start, harness.Clock.Now, result));
-                return result;
-            }
         }
     }
 
@@ -224,25 +213,14 @@ public class MonitorHostTests
         for (var i = 0; i < 5; i++) servers.Add(new TestHttpServer(Ip) { Mode = Behaviour.Hang });
         try
         {
-            var inFlight = 0;
-            var peak = 0;
-            var options = new HealthMonitorOptions
-            {
-                MaxConcurrentChecks = 2,
-                CreateChecker = s => new Counting(CheckerFactory.Create(s), () =>
-                {
-                    var now = Interlocked.Increment(ref inFlight);
-                    int seen;
-                    while ((seen = Volatile.Read(ref peak)) < now && Interlocked.CompareExchange(ref peak, now, seen) != seen) { }
-                }, () => Interlocked.Decrement(ref inFlight)),
-            };
+            var options = new HealthMonitorOptions { MinConcurrentChecks = 2, MaxConcurrentChecks = 2 };
             var monitor = new HealthMonitor(new HealthCore(1), new MonotonicClock(), new Log(), options);
             using var stop = new CancellationTokenSource();
             var run = monitor.RunAsync(Model(servers.Select(s => Server(s.Endpoint, CheckKind.Http, retry: 0, delayLoop: 5, beforeRetry: 0.1, timeout: 0.3)).ToArray()), stop.Token);
             // All five were due at once; two at a time, each 300 ms: all five are judged, in three waves.
             await Loopback.WaitFor(async () => (await monitor.QueryAsync()).Servers.All(s => s.Checked), Bound,
                 () => "every server should have been checked despite the bound");
-            Assert.Equal(2, Volatile.Read(ref peak));
+            Assert.Equal(2, monitor.PeakInFlight);
             Assert.True(monitor.Lateness.Max >= TimeSpan.FromMilliseconds(250), $"the third wave should have started late, max lateness {monitor.Lateness.Max}");
             stop.Cancel();
             await run;
@@ -250,16 +228,6 @@ public class MonitorHostTests
         finally
         {
             foreach (var s in servers) await s.DisposeAsync();
-        }
-    }
-
-    private sealed class Counting(IChecker inner, Action started, Action ended) : IChecker
-    {
-        public async Task<CheckResult> CheckAsync(CancellationToken stopping)
-        {
-            started();
-            try { return await inner.CheckAsync(stopping); }
-            finally { ended(); }
         }
     }
 }
