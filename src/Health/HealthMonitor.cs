@@ -263,8 +263,7 @@ public sealed class HealthMonitor
             if (_core.SettingsOf(key) is not { } settings) continue;
             if (!_probes.TryGetValue(key, out var probe) || !ReferenceEquals(probe.Settings, settings))
             {
-                probe = new ServerProbe(settings, NativeProbe.Supports(settings) ? new NativeProbe(settings) : null,
-                    NativeProbe.Supports(settings) ? null : _options.CreateChecker(settings));
+                probe = Build(settings);
                 _probes[key] = probe;
             }
             var late = now - due;
@@ -290,6 +289,28 @@ public sealed class HealthMonitor
             if (_inFlight > PeakInFlight) PeakInFlight = _inFlight;
             _core.OnStarted(key);
         }
+    }
+
+    /// <summary>The probe of a server; a check the configuration could not describe fails with the reason instead of stopping the loop.</summary>
+    private ServerProbe Build(CheckSettings settings)
+    {
+        try
+        {
+            return NativeProbe.Supports(settings)
+                ? new ServerProbe(settings, new NativeProbe(settings), null)
+                : new ServerProbe(settings, null, _options.CreateChecker(settings));
+        }
+        catch (ArgumentException e)
+        {
+            _log.Error("health", e.Message);
+            return new ServerProbe(settings, null, new Unusable(e.Message));
+        }
+    }
+
+    /// <summary>A check that cannot run (its settings were refused): every probe fails with the reason.</summary>
+    private sealed class Unusable(string reason) : IChecker
+    {
+        public Task<CheckResult> CheckAsync(CancellationToken stopping) => Task.FromResult(CheckResult.Failed(reason, TimeSpan.Zero));
     }
 
     private async Task RunManagedAsync(RealServerKey key, IChecker checker, TimeSpan late)

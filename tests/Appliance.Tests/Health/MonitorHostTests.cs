@@ -207,6 +207,21 @@ public class MonitorHostTests
     }
 
     [Fact]
+    public async Task A_check_its_settings_cannot_describe_fails_with_the_reason_and_the_loop_goes_on()
+    {
+        await using var good = new TestHttpServer(Ip);
+        var broken = Loopback.Refusing(Ip);
+        var bad = Server(broken, CheckKind.Http, retry: 0, delayLoop: 0.2, beforeRetry: 0.1);
+        bad = bad with { Check = bad.Check! with { Http = new HttpCheckSettings { Path = "no slash" } } };
+        await using var h = new Harness(Model(bad, Server(good.Endpoint, CheckKind.Http, retry: 0, delayLoop: 0.2, beforeRetry: 0.1)));
+        var badKey = new RealServerKey(Vs, broken);
+        await h.WaitUntil(badKey, s => !s.Up, "down because its check cannot run");
+        Assert.Contains("path 'no slash' must start with '/'", (await h.Status(badKey)).Last!.Value.Reason);
+        var goodKey = new RealServerKey(Vs, good.Endpoint);
+        await h.WaitUntil(goodKey, s => s.Successes >= 3, "checked on, unaffected");
+    }
+
+    [Fact]
     public async Task In_flight_probes_never_exceed_the_bound_and_waiting_checks_start_late_not_never()
     {
         var servers = new List<TestHttpServer>();
