@@ -38,6 +38,7 @@ public static partial class Libc
     public const int ENOBUFS = 105;
     public const int ETIMEDOUT = 110;
     public const int ECONNREFUSED = 111;
+    public const int EISCONN = 106;
     public const int EHOSTUNREACH = 113;
     public const int EALREADY = 114;
     public const int EINPROGRESS = 115;
@@ -84,6 +85,7 @@ public static class Errno
         Libc.ENOBUFS => "ENOBUFS",
         Libc.ETIMEDOUT => "ETIMEDOUT",
         Libc.ECONNREFUSED => "ECONNREFUSED",
+        Libc.EISCONN => "EISCONN",
         Libc.EHOSTUNREACH => "EHOSTUNREACH",
         Libc.EALREADY => "EALREADY",
         Libc.EINPROGRESS => "EINPROGRESS",

@@ -40,6 +40,15 @@ public sealed class NativeProbe
     public string Target { get; }
     /// <summary>The reason of a connect that got no answer within connect_timeout, formatted once.</summary>
     public string NoAnswer { get; }
+
+    /// <summary>
+    /// Whether the last connect to this server was complete when connect(2) returned (a server on
+    /// this host or one veth away: the kernel runs the handshake within the call). Then the next
+    /// probe tries its first step at once instead of waiting for the readiness edge; otherwise it
+    /// tries only every <see cref="ProbeEngine.RetryAtOnceEvery"/>th probe, to notice a change.
+    /// </summary>
+    internal bool ConnectsAtOnce { get; set; } = true;
+    internal int ProbesSinceTried { get; set; }
 }
 
 /// <summary>A finished probe, handed to the health loop.</summary>
@@ -153,8 +162,13 @@ public sealed class ProbeEngine : IDisposable
         var index = _free.Count > 0 ? _free.Pop() : Add();
         var slot = _slots[index];
         slot.Begin(fd, key, probe, late, start);
+        if ((!connecting || TryAtOnce(probe)) && AtOnce(index, slot, connecting, done))
+            return null; // judged already (TCP_CHECK connected, or an immediate refusal)
         var token = Token(index, slot.Generation);
-        if (Libc.epoll_ctl(_epoll, Libc.EPOLL_CTL_ADD, fd, Interest, token) < 0)
+        // Once the request is out only the answer matters: no EPOLLOUT, whose initial report would
+        // be one wake-up for nothing.
+        var interest = slot.State == ProbeState.Reading ? Libc.EPOLLIN | Libc.EPOLLRDHUP | Libc.EPOLLET : Interest;
+        if (Libc.epoll_ctl(_epoll, Libc.EPOLL_CTL_ADD, fd, interest, token) < 0)
         {
             var errno = Errno.Last;
             Release(index, slot, rst: false);
@@ -238,6 +252,69 @@ public sealed class ProbeEngine : IDisposable
         foreach (var slot in _slots) slot.Reader?.Dispose();
         if (_wake >= 0) Libc.close(_wake);
         Libc.close(_epoll);
+    }
+
+    /// <summary>Every how many probes a server whose connects did not complete at once is tried again.</summary>
+    internal const int RetryAtOnceEvery = 64;
+
+    private static bool TryAtOnce(NativeProbe probe)
+    {
+        if (probe.ConnectsAtOnce) return true;
+        if (++probe.ProbesSinceTried < RetryAtOnceEvery) return false;
+        probe.ProbesSinceTried = 0;
+        return true;
+    }
+
+    /// <summary>
+    /// The first step without waiting for readiness, for a connect that may already be complete:
+    /// TCP_CHECK asks connect(2) again (EISCONN: established), HTTP_GET sends its request (EAGAIN:
+    /// not yet). True when the probe was judged (and released); otherwise the slot's state says
+    /// where it stands and the caller registers it with epoll.
+    /// </summary>
+    private bool AtOnce(int index, Slot slot, bool connecting, List<ProbeCompletion> done)
+    {
+        var probe = slot.Probe;
+        if (probe.Http is null)
+        {
+            var errno = 0;
+            if (connecting && Libc.connect(slot.Fd, probe.Address) < 0) errno = Errno.Last;
+            if (errno is Libc.EALREADY or Libc.EINPROGRESS)
+            {
+                probe.ConnectsAtOnce = false;
+                return false;
+            }
+            probe.ConnectsAtOnce = true;
+            InFlight++; // judged before it was ever registered: Finish counts it out again
+            var took = Probe.Since(slot.Start);
+            Finish(index, slot, errno is 0 or Libc.EISCONN
+                ? CheckResult.Ok($"connected to {probe.Target} in {Probe.Ms(took)}", took)
+                : CheckResult.Failed(ConnectFailed(probe, errno), took), done, rst: errno is 0 or Libc.EISCONN);
+            return true;
+        }
+        slot.State = ProbeState.Sending;
+        slot.Reader ??= new HttpResponseReader();
+        slot.Reader.Begin(probe.Http, slot.Start);
+        var n = Libc.sendto(slot.Fd, probe.Http.Request, Libc.MSG_NOSIGNAL);
+        if (n < 0)
+        {
+            var errno = Errno.Last;
+            if (errno == Libc.EAGAIN)
+            {
+                probe.ConnectsAtOnce = false;
+                slot.State = ProbeState.Connecting;
+                return false;
+            }
+            probe.ConnectsAtOnce = true;
+            InFlight++; // judged before it was ever registered: Finish counts it out again
+            Finish(index, slot, CheckResult.Failed(errno is Libc.ECONNREFUSED or Libc.ETIMEDOUT or Libc.EHOSTUNREACH or Libc.ENETUNREACH
+                ? ConnectFailed(probe, errno)
+                : $"sending the HTTP request to {probe.Target} failed: {Errno.Describe(errno)}", Probe.Since(slot.Start)), done, rst: false);
+            return true;
+        }
+        probe.ConnectsAtOnce = true;
+        slot.Sent = (int)n;
+        if (slot.Sent == probe.Http.Request.Length) slot.State = ProbeState.Reading;
+        return false;
     }
 
     private void Advance(int index, Slot slot, uint events, List<ProbeCompletion> done)

@@ -164,8 +164,40 @@ public sealed class ProbeEngineHostTests : IDisposable
         }
     }
 
-    /// <summary>Sockets of /proc/net/tcp whose remote end is <paramref name="server"/>, in any state (FIN_WAIT, TIME_WAIT ...).</summary>
-    private static int ClientSocketsTo(IPEndPoint server)
+    [Theory]
+    [InlineData(CheckKind.Http)]
+    [InlineData(CheckKind.Tcp)]
+    public async Task A_connect_that_completes_later_is_followed_through_epoll(CheckKind kind)
+    {
+        // On loopback a connect is complete when connect(2) returns, and the engine takes its
+        // first step at once. To exercise the readiness path, the listener's accept queue is full
+        // (backlog 0 plus one connection): the probe's SYN is dropped, and only its retransmission
+        // (about a second later) finds room, after the queue is drained.
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(Ip, 0));
+        listener.Listen(0);
+        var endpoint = (IPEndPoint)listener.LocalEndPoint!;
+        using var filler = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await filler.ConnectAsync(endpoint);
+        var settings = kind == CheckKind.Http ? Http(endpoint) : new CheckSettings { Target = endpoint, ConnectTimeout = Generous };
+        var check = _runner.CheckAsync(settings);
+        await Loopback.WaitFor(() => Task.FromResult(ClientSocketsTo(endpoint, state: "02") == 1), Generous,
+            () => "the probe should be in SYN_SENT while the accept queue is full");
+        Assert.False(check.IsCompleted, "the probe should still be connecting while the accept queue is full");
+        using (await listener.AcceptAsync()) { } // the filler: room for the retransmitted SYN
+        if (kind == CheckKind.Http)
+        {
+            using var probe = await listener.AcceptAsync();
+            await ReadHead(probe, CancellationToken.None);
+            await probe.SendAsync("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"u8.ToArray());
+        }
+        var r = await check;
+        Assert.True(r.Succeeded, r.Reason);
+        Assert.True(r.Duration > TimeSpan.FromMilliseconds(500), $"took {r.Duration}: the connect should have waited for the SYN's retransmission");
+    }
+
+    /// <summary>Sockets of /proc/net/tcp whose remote end is <paramref name="server"/>, in any state (FIN_WAIT, TIME_WAIT ...) or the given one (hex, "02" = SYN_SENT).</summary>
+    private static int ClientSocketsTo(IPEndPoint server, string? state = null)
     {
         var bytes = server.Address.GetAddressBytes();
         var hex = $"{BitConverter.ToUInt32(bytes):X8}:{server.Port:X4}";
@@ -173,7 +205,7 @@ public sealed class ProbeEngineHostTests : IDisposable
         foreach (var line in File.ReadLines("/proc/net/tcp").Skip(1))
         {
             var f = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            if (f.Length > 3 && f[2] == hex) count++;
+            if (f.Length > 3 && f[2] == hex && (state is null || f[3] == state)) count++;
         }
         return count;
     }

@@ -58,6 +58,7 @@ internal static unsafe class LibcLayout
             .Constant(Libc.EALREADY)
             .Constant(Libc.EINPROGRESS)
             .Constant(Libc.ECONNRESET)
+            .Constant(Libc.EISCONN)
             // sys/socket.h
             .Constant(Libc.AF_UNSPEC)
             .Constant(Libc.AF_UNIX)
