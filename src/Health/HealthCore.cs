@@ -9,10 +9,40 @@ public enum CheckStatus { Success, Failure }
 /// One finished check. <see cref="Reason"/> is the operator's sentence ("HTTP 503 from
 /// 10.0.0.12:80 after 12 ms"); <see cref="Weight"/> carries a MISC_CHECK dynamic weight.
 /// </summary>
-public readonly record struct CheckResult(CheckStatus Status, string Reason, TimeSpan Duration, int? Weight = null)
+public readonly record struct CheckResult
 {
+    private readonly string _text;
+    private readonly bool _timed;
+
+    public CheckResult(CheckStatus status, string reason, TimeSpan duration, int? weight = null)
+        : this(status, reason, false, duration, weight) { }
+
+    private CheckResult(CheckStatus status, string text, bool timed, TimeSpan duration, int? weight)
+    {
+        Status = status;
+        _text = text;
+        _timed = timed;
+        Duration = duration;
+        Weight = weight;
+    }
+
+    public CheckStatus Status { get; }
+    public TimeSpan Duration { get; }
+    public int? Weight { get; }
+
+    /// <summary>
+    /// The sentence. A result made with <see cref="After"/> keeps its parts and joins them when
+    /// read: thousands of checks a second are judged, and only state changes, the status display
+    /// and debug logging read the sentence.
+    /// </summary>
+    public string Reason => _timed ? string.Concat(_text, Checkers.Probe.Ms(Duration)) : _text;
+
     public static CheckResult Ok(string reason, TimeSpan duration, int? weight = null) => new(CheckStatus.Success, reason, duration, weight);
     public static CheckResult Failed(string reason, TimeSpan duration) => new(CheckStatus.Failure, reason, duration);
+
+    /// <summary>A result whose reason is <paramref name="prefix"/> followed by the duration ("HTTP 200 from 10.0.0.12:80 after " + "1.2 ms").</summary>
+    public static CheckResult After(CheckStatus status, string prefix, TimeSpan duration) => new(status, prefix, true, duration, null);
+
     public bool Succeeded => Status == CheckStatus.Success;
 }
 

@@ -93,9 +93,9 @@ public sealed class HealthMonitor
     private readonly Action<HealthTable>? _onTable;
     private readonly ConcurrentQueue<Event> _inbox = new();
     private readonly object _gate = new(); // orders "closed" against posting, so no query is left unanswered
-    private readonly PriorityQueue<RealServerKey, TimeSpan> _timers = new();
-    private readonly Dictionary<RealServerKey, TimeSpan> _due = new();
-    private readonly Dictionary<RealServerKey, ServerProbe> _probes = new();
+    /// <summary>Due checks: each server's entry with the time it is due; an entry whose <see cref="Server.Due"/> changed since is stale and skipped.</summary>
+    private readonly PriorityQueue<Server, TimeSpan> _timers = new();
+    private readonly Dictionary<RealServerKey, Server> _servers = new();
     private readonly InFlightGovernor _governor;
     private ProbeEngine? _engine;
     private bool _closed;
@@ -153,7 +153,7 @@ public sealed class HealthMonitor
         lock (_gate)
         {
             if (_engine is not null || _closed) throw new InvalidOperationException("running the health checker: it runs once");
-            _engine = new ProbeEngine();
+            _engine = new ProbeEngine(_clock);
         }
         _stopping = stopping;
         var finished = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -191,16 +191,18 @@ public sealed class HealthMonitor
         using var wake = stopping.Register(() => { lock (_gate) if (!_closed) engine.Wake(); });
         try
         {
-            Apply(_core.Load(model, _clock.Now));
+            var now = _clock.Now;
+            Apply(_core.Load(model, now));
             PublishTable();
+            // The clock is read once per wake-up (after epoll_wait) and that reading serves the
+            // whole batch: starts, verdicts, durations and the next timeout.
             while (!stopping.IsCancellationRequested)
             {
                 while (_inbox.TryDequeue(out var ev)) Handle(ev);
                 PublishTable();
-                StartDueChecks(engine, done);
+                StartDueChecks(engine, done, now);
                 if (done.Count == 0)
                 {
-                    var now = _clock.Now;
                     var wakeAt = NextWake(engine);
                     var timeout = -1;
                     if (wakeAt is { } at)
@@ -208,11 +210,11 @@ public sealed class HealthMonitor
                         timeout = at <= now ? 0 : (int)Math.Min(int.MaxValue, Math.Ceiling((at - now).TotalMilliseconds));
                     if (!engine.Wait(timeout, done, out var errno))
                         _log.Error("health", $"waiting for the checks' sockets failed: {Interop.Errno.Describe(errno)}");
-                    now = _clock.Now;
+                    now = engine.Now;
                     if (wakeAt is { } meant && now - meant > InFlightGovernor.LagBound) _governor.OnLoopLag(now - meant, now);
                     engine.Expire(now, done);
                 }
-                foreach (var c in done) Completed(c.Key, c.Result, c.Late);
+                foreach (var c in done) Completed(c.Key, c.Result, c.Late, now);
                 done.Clear();
             }
         }
@@ -245,26 +247,27 @@ public sealed class HealthMonitor
 
     private TimeSpan? NextDue()
     {
-        while (_timers.TryPeek(out var key, out var at))
+        while (_timers.TryPeek(out var server, out var at))
         {
-            if (_due.TryGetValue(key, out var current) && current == at) return at;
-            _timers.Dequeue(); // superseded or removed by a reload
+            if (server.Due == at) return at;
+            _timers.Dequeue(); // superseded, or removed by a reload
         }
         return null;
     }
 
-    private void StartDueChecks(ProbeEngine engine, List<ProbeCompletion> done)
+    private void StartDueChecks(ProbeEngine engine, List<ProbeCompletion> done, TimeSpan now)
     {
-        var now = _clock.Now;
+        // Never early: delay_loop and delay_before_retry are minimums an operator can rely on.
         while (_inFlight < _governor.Limit && NextDue() is { } due && due <= now)
         {
-            var key = _timers.Dequeue();
-            _due.Remove(key);
+            var server = _timers.Dequeue();
+            server.Due = null;
+            var key = server.Key;
             if (_core.SettingsOf(key) is not { } settings) continue;
-            if (!_probes.TryGetValue(key, out var probe) || !ReferenceEquals(probe.Settings, settings))
+            if (server.Probe is not { } probe || !ReferenceEquals(probe.Settings, settings))
             {
                 probe = Build(settings);
-                _probes[key] = probe;
+                server.Probe = probe;
             }
             var late = now - due;
             if (probe.Native is { } native)
@@ -275,14 +278,13 @@ public sealed class HealthMonitor
                     // Try again shortly; the lateness shows the delay.
                     if (_shortages++ % 1000 == 0)
                         _log.Warning("health", $"cannot start checks ({_shortages} times so far), retrying in 100 ms: {shortage}");
-                    _due[key] = now + TimeSpan.FromMilliseconds(100);
-                    _timers.Enqueue(key, now + TimeSpan.FromMilliseconds(100));
+                    Schedule(server, now + TimeSpan.FromMilliseconds(100));
                     break;
                 }
             }
             else
                 _ = RunManagedAsync(key, probe.Managed!, late);
-            probe.Started = now;
+            server.Started = now;
             Lateness.Add(late);
             ChecksStarted++;
             _inFlight++;
@@ -329,16 +331,15 @@ public sealed class HealthMonitor
         Post(new ResultEvent(key, result, late));
     }
 
-    private void Completed(RealServerKey key, CheckResult result, TimeSpan late)
+    private void Completed(RealServerKey key, CheckResult result, TimeSpan late, TimeSpan now)
     {
         _inFlight--;
         ChecksCompleted++;
-        var now = _clock.Now;
-        if (_probes.TryGetValue(key, out var probe))
+        if (_servers.TryGetValue(key, out var server) && server.Probe is { } probe)
         {
             var waiting = NextDue() is { } due && due <= now;
             _governor.OnCompleted(result, probe.Settings.ConnectTimeout, waiting, now);
-            _options.OnProbeFinished?.Invoke(key, probe.Started, now, result);
+            _options.OnProbeFinished?.Invoke(key, server.Started, now, result);
         }
         if (_log.IsEnabled(LogLevel.Debug))
             _log.Write(LogLevel.Debug, "health", $"check of {key.Address} of {key.Service} (started {late.TotalMilliseconds:0} ms after due, took {result.Duration.TotalMilliseconds:0} ms): {(result.Succeeded ? "ok" : "failed")}: {result.Reason}");
@@ -350,7 +351,7 @@ public sealed class HealthMonitor
         switch (ev)
         {
             case ResultEvent r:
-                Completed(r.Key, r.Result, r.Late);
+                Completed(r.Key, r.Result, r.Late, _clock.Now);
                 break;
             case ReloadEvent l:
                 try
@@ -360,9 +361,9 @@ public sealed class HealthMonitor
                     var live = new HashSet<RealServerKey>();
                     foreach (var s in _core.Snapshot()) live.Add(s.Key);
                     var gone = new List<RealServerKey>();
-                    foreach (var k in _due.Keys) if (!live.Contains(k)) gone.Add(k);
-                    foreach (var k in gone) _due.Remove(k);
-                    // Probes of removed servers stay until their results (ignored by the core) arrive.
+                    foreach (var k in _servers.Keys) if (!live.Contains(k)) gone.Add(k);
+                    // Their queued entries become stale; a probe in flight finishes and its result is ignored by the core.
+                    foreach (var k in gone) if (_servers.Remove(k, out var removed)) removed.Due = null;
                     _log.Info("health", $"reloaded: {_core.Count} real servers");
                 }
                 catch (ArgumentException e)
@@ -387,8 +388,9 @@ public sealed class HealthMonitor
             switch (action)
             {
                 case ScheduleCheck s:
-                    _due[s.Server] = s.At;
-                    _timers.Enqueue(s.Server, s.At);
+                    if (!_servers.TryGetValue(s.Server, out var server))
+                        _servers[s.Server] = server = new Server(s.Server);
+                    Schedule(server, s.At);
                     break;
                 case ServerStateChanged c:
                     _log.Notice("health", $"real server {c.Server.Address} of {c.Server.Service} is {(c.Up ? "UP" : "DOWN")}: {c.Reason}");
@@ -405,6 +407,12 @@ public sealed class HealthMonitor
         }
     }
 
+    private void Schedule(Server server, TimeSpan at)
+    {
+        server.Due = at;
+        _timers.Enqueue(server, at);
+    }
+
     private void Notify(string? command)
     {
         if (command is null) return;
@@ -419,13 +427,21 @@ public sealed class HealthMonitor
         _onTable?.Invoke(_core.Desired());
     }
 
+    /// <summary>A checked server as the loop sees it: when its next check is due, how it is probed, when the last probe started.</summary>
+    private sealed class Server(RealServerKey key)
+    {
+        public RealServerKey Key { get; } = key;
+        public TimeSpan? Due { get; set; }
+        public ServerProbe? Probe { get; set; }
+        public TimeSpan Started { get; set; }
+    }
+
     /// <summary>How a server is probed, built once per configuration of its check.</summary>
     private sealed class ServerProbe(CheckSettings settings, NativeProbe? native, IChecker? managed)
     {
         public CheckSettings Settings { get; } = settings;
         public NativeProbe? Native { get; } = native;
         public IChecker? Managed { get; } = managed;
-        public TimeSpan Started { get; set; }
     }
 
     private abstract record Event;

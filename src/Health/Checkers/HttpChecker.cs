@@ -42,7 +42,7 @@ public sealed class HttpChecker : IChecker
         var phase = HttpPhase.Tls;
         Stream stream = new NetworkStream(socket, ownsSocket: false);
         using var reader = new HttpResponseReader();
-        reader.Begin(_plan, start);
+        reader.Begin(_plan);
         try
         {
             if (_plan.Tls)
@@ -64,7 +64,7 @@ public sealed class HttpChecker : IChecker
             {
                 phase = reader.Phase;
                 var n = await stream.ReadAsync(reader.Free, deadline.Token).ConfigureAwait(false);
-                if ((n == 0 ? reader.Closed() : reader.Received(n)) is { } verdict) return verdict;
+                if ((n == 0 ? reader.Closed(Probe.Since(start)) : reader.Received(n, Probe.Since(start))) is { } verdict) return verdict;
             }
         }
         catch (OperationCanceledException) when (!stopping.IsCancellationRequested)

@@ -46,6 +46,17 @@ public sealed class HttpCheckPlan
     public byte[]? Expect { get; }
     public bool ChecksBody => Digest is not null || Expect is not null;
 
+    private (int Status, string Prefix)? _statusPrefix;
+
+    /// <summary>"HTTP 200 from 10.0.0.12:80 after ", kept for the status last seen (one string per server, not per check).</summary>
+    public string StatusPrefix(int status)
+    {
+        if (_statusPrefix is { } cached && cached.Status == status) return cached.Prefix;
+        var prefix = $"HTTP {status} from {Target} after ";
+        _statusPrefix = (status, prefix);
+        return prefix;
+    }
+
     public bool Accepts(int status)
     {
         foreach (var r in Http.StatusCodes) if (r.Contains(status)) return true;
@@ -85,7 +96,7 @@ public sealed class HttpResponseReader : IDisposable
     // needed, so thousands of checks in flight do not pin 8 KiB each.
     private byte[] _buffer = ArrayPool<byte>.Shared.Rent(InitialBuffer);
     private int _filled;
-    private long _start;
+    private TimeSpan _elapsed;
     private int _status;
     private BodySink? _body;
     private ChunkedDecoder? _decoder;
@@ -94,11 +105,10 @@ public sealed class HttpResponseReader : IDisposable
 
     public HttpPhase Phase { get; private set; } = HttpPhase.Response;
 
-    /// <summary>Starts reading the response of a new check of <paramref name="plan"/> that began at <paramref name="start"/> (Stopwatch ticks).</summary>
-    public void Begin(HttpCheckPlan plan, long start)
+    /// <summary>Starts reading the response of a new check of <paramref name="plan"/>.</summary>
+    public void Begin(HttpCheckPlan plan)
     {
         _plan = plan;
-        _start = start;
         _filled = 0;
         _status = 0;
         _body?.Dispose();
@@ -124,9 +134,13 @@ public sealed class HttpResponseReader : IDisposable
         }
     }
 
-    /// <summary><paramref name="n"/> (> 0) bytes were written into <see cref="Free"/>: the verdict, or null when more is needed.</summary>
-    public CheckResult? Received(int n)
+    /// <summary>
+    /// <paramref name="n"/> (> 0) bytes were written into <see cref="Free"/>, <paramref name="elapsed"/>
+    /// after the check began (the caller's one clock reading): the verdict, or null when more is needed.
+    /// </summary>
+    public CheckResult? Received(int n, TimeSpan elapsed)
     {
+        _elapsed = elapsed;
         if (Phase == HttpPhase.Body) return Body(_buffer.AsSpan(0, n));
         var from = Math.Max(0, _filled - 3);
         _filled += n;
@@ -143,9 +157,9 @@ public sealed class HttpResponseReader : IDisposable
         if (!HttpChecker.TryParseHead(got[..headerEnd], out _status, out var length, out var chunked, out var bad))
             return Fail($"malformed HTTP response from {_plan.Target}: {bad}");
         if (!_plan.Accepts(_status))
-            return Fail($"HTTP {_status} from {_plan.Target} after {Probe.Ms(Probe.Since(_start))}");
+            return CheckResult.After(CheckStatus.Failure, _plan.StatusPrefix(_status), _elapsed);
         if (!_plan.ChecksBody)
-            return Ok($"HTTP {_status} from {_plan.Target} after {Probe.Ms(Probe.Since(_start))}");
+            return CheckResult.After(CheckStatus.Success, _plan.StatusPrefix(_status), _elapsed);
 
         if (_status is 204 or 304 || _status < 200) length = 0;
         Phase = HttpPhase.Body;
@@ -156,9 +170,10 @@ public sealed class HttpResponseReader : IDisposable
         return Body(got[headerEnd..]);
     }
 
-    /// <summary>The peer closed the connection (a read returned 0): the verdict.</summary>
-    public CheckResult Closed()
+    /// <summary>The peer closed the connection (a read returned 0), <paramref name="elapsed"/> after the check began: the verdict.</summary>
+    public CheckResult Closed(TimeSpan elapsed)
     {
+        _elapsed = elapsed;
         if (Phase == HttpPhase.Body)
         {
             if (_framed)
@@ -202,11 +217,11 @@ public sealed class HttpResponseReader : IDisposable
         }
         if (_plan.Expect is { } expect && !body.Contains(expect))
             return Fail($"body of {_plan.Url} lacks '{_plan.Http.Expect}'");
-        return Ok($"HTTP {_status} from {_plan.Target} after {Probe.Ms(Probe.Since(_start))}, body matched");
+        return Ok($"HTTP {_status} from {_plan.Target} after {Probe.Ms(_elapsed)}, body matched");
     }
 
-    private CheckResult Ok(string reason) => CheckResult.Ok(reason, Probe.Since(_start));
-    private CheckResult Fail(string reason) => CheckResult.Failed(reason, Probe.Since(_start));
+    private CheckResult Ok(string reason) => CheckResult.Ok(reason, _elapsed);
+    private CheckResult Fail(string reason) => CheckResult.Failed(reason, _elapsed);
 
     private static ReadOnlySpan<byte> FirstLine(ReadOnlySpan<byte> got) =>
         got.IndexOf("\r\n"u8) is var eol and >= 0 ? got[..eol] : got;

@@ -1,4 +1,5 @@
 using System.Net;
+using Appliance.Core;
 using Appliance.Health.Checkers;
 using Appliance.Interop;
 
@@ -27,6 +28,7 @@ public sealed class NativeProbe
         Http = settings.Kind == CheckKind.Http ? new HttpCheckPlan(settings) : null;
         Target = Http?.Target ?? settings.Target.ToString();
         NoAnswer = $"no answer from {Target} within {Probe.Seconds(settings.ConnectTimeout)} (connect_timeout)";
+        Connected = $"connected to {Target} in ";
     }
 
     /// <summary>TCP_CHECK and plain HTTP_GET run on the engine; SSL_GET, MISC_CHECK and DNS_CHECK are <see cref="IChecker"/>s.</summary>
@@ -40,6 +42,8 @@ public sealed class NativeProbe
     public string Target { get; }
     /// <summary>The reason of a connect that got no answer within connect_timeout, formatted once.</summary>
     public string NoAnswer { get; }
+    /// <summary>"connected to 10.0.0.12:80 in ", the start of a TCP_CHECK success.</summary>
+    public string Connected { get; }
 
     /// <summary>
     /// Whether the last connect to this server was complete when connect(2) returned (a server on
@@ -75,6 +79,7 @@ public sealed class ProbeEngine : IDisposable
     private const int Batch = 256;
     private const uint Interest = Libc.EPOLLIN | Libc.EPOLLOUT | Libc.EPOLLRDHUP | Libc.EPOLLET;
 
+    private readonly IClock _clock;
     private readonly int _epoll;
     private readonly int _wake;
     private readonly List<Slot> _slots = new();
@@ -83,9 +88,12 @@ public sealed class ProbeEngine : IDisposable
     private readonly epoll_event[] _events = new epoll_event[Batch];
     private readonly byte[] _counter = new byte[8];
     private bool _disposed;
+    /// <summary>The clock's value when the current batch of work began: read once per wake-up, not per probe (under emulation a clock read can cost as much as a system call).</summary>
+    private TimeSpan _now;
 
-    public ProbeEngine()
+    public ProbeEngine(IClock clock)
     {
+        _clock = clock;
         _epoll = Libc.epoll_create1(Libc.EPOLL_CLOEXEC);
         if (_epoll < 0) throw ErrnoException.FromLast("creating the health checker's epoll instance");
         _wake = Libc.eventfd(0, Libc.EFD_CLOEXEC | Libc.EFD_NONBLOCK);
@@ -102,6 +110,9 @@ public sealed class ProbeEngine : IDisposable
             throw e;
         }
     }
+
+    /// <summary>The time read when the last <see cref="Wait"/> returned.</summary>
+    public TimeSpan Now => _now;
 
     /// <summary>Probes in flight.</summary>
     public int InFlight { get; private set; }
@@ -136,14 +147,14 @@ public sealed class ProbeEngine : IDisposable
     /// </summary>
     public string? Start(RealServerKey key, NativeProbe probe, TimeSpan late, TimeSpan now, List<ProbeCompletion> done)
     {
+        _now = now;
         var fd = Libc.socket(probe.Family, Libc.SOCK_STREAM | Libc.SOCK_NONBLOCK | Libc.SOCK_CLOEXEC, 0);
         if (fd < 0) return $"creating a socket to check {probe.Target}: {Errno.Describe(Errno.Last)}";
-        var start = Probe.Start();
         if (probe.Source is { } source && Libc.bind(fd, source) < 0)
         {
             var errno = Errno.Last;
             Libc.close(fd);
-            done.Add(new ProbeCompletion(key, CheckResult.Failed($"binding the check of {probe.Target} to {probe.Settings.BindTo} (bindto) failed: {Errno.Describe(errno)}", Probe.Since(start)), late));
+            done.Add(new ProbeCompletion(key, CheckResult.Failed($"binding the check of {probe.Target} to {probe.Settings.BindTo} (bindto) failed: {Errno.Describe(errno)}", TimeSpan.Zero), late));
             return null;
         }
         var connecting = Libc.connect(fd, probe.Address) < 0;
@@ -154,14 +165,14 @@ public sealed class ProbeEngine : IDisposable
             {
                 Libc.close(fd);
                 if (IsLocalShortage(errno)) return $"connecting to {probe.Target}: {Errno.Describe(errno)}";
-                done.Add(new ProbeCompletion(key, CheckResult.Failed(ConnectFailed(probe, errno), Probe.Since(start)), late));
+                done.Add(new ProbeCompletion(key, CheckResult.Failed(ConnectFailed(probe, errno), TimeSpan.Zero), late));
                 return null;
             }
         }
 
         var index = _free.Count > 0 ? _free.Pop() : Add();
         var slot = _slots[index];
-        slot.Begin(fd, key, probe, late, start);
+        slot.Begin(fd, key, probe, late, now);
         if ((!connecting || TryAtOnce(probe)) && AtOnce(index, slot, connecting, done))
             return null; // judged already (TCP_CHECK connected, or an immediate refusal)
         var token = Token(index, slot.Generation);
@@ -190,6 +201,7 @@ public sealed class ProbeEngine : IDisposable
     {
         errno = 0;
         var n = Libc.epoll_wait(_epoll, _events, timeoutMs);
+        _now = _clock.Now;
         if (n < 0)
         {
             errno = Errno.Last;
@@ -215,12 +227,13 @@ public sealed class ProbeEngine : IDisposable
     /// <summary>Fails every probe whose connect_timeout has passed.</summary>
     public void Expire(TimeSpan now, List<ProbeCompletion> done)
     {
+        _now = now;
         while (_deadlines.TryPeek(out var token, out var at) && at <= now)
         {
             _deadlines.Dequeue();
             if (Live(token) is not { } slot) continue;
             var reason = slot.State == ProbeState.Connecting ? slot.Probe.NoAnswer : slot.Probe.Http!.TimedOut(slot.Reader!.Phase);
-            Finish((int)(uint)token, slot, CheckResult.Failed(reason, Probe.Since(slot.Start)), done, rst: true);
+            Finish((int)(uint)token, slot, CheckResult.Failed(reason, _now - slot.Start), done, rst: true);
         }
     }
 
@@ -285,15 +298,15 @@ public sealed class ProbeEngine : IDisposable
             }
             probe.ConnectsAtOnce = true;
             InFlight++; // judged before it was ever registered: Finish counts it out again
-            var took = Probe.Since(slot.Start);
+            var took = _now - slot.Start;
             Finish(index, slot, errno is 0 or Libc.EISCONN
-                ? CheckResult.Ok($"connected to {probe.Target} in {Probe.Ms(took)}", took)
+                ? CheckResult.After(CheckStatus.Success, probe.Connected, took)
                 : CheckResult.Failed(ConnectFailed(probe, errno), took), done, rst: errno is 0 or Libc.EISCONN);
             return true;
         }
         slot.State = ProbeState.Sending;
         slot.Reader ??= new HttpResponseReader();
-        slot.Reader.Begin(probe.Http, slot.Start);
+        slot.Reader.Begin(probe.Http);
         var n = Libc.sendto(slot.Fd, probe.Http.Request, Libc.MSG_NOSIGNAL);
         if (n < 0)
         {
@@ -308,7 +321,7 @@ public sealed class ProbeEngine : IDisposable
             InFlight++; // judged before it was ever registered: Finish counts it out again
             Finish(index, slot, CheckResult.Failed(errno is Libc.ECONNREFUSED or Libc.ETIMEDOUT or Libc.EHOSTUNREACH or Libc.ENETUNREACH
                 ? ConnectFailed(probe, errno)
-                : $"sending the HTTP request to {probe.Target} failed: {Errno.Describe(errno)}", Probe.Since(slot.Start)), done, rst: false);
+                : $"sending the HTTP request to {probe.Target} failed: {Errno.Describe(errno)}", _now - slot.Start), done, rst: false);
             return true;
         }
         probe.ConnectsAtOnce = true;
@@ -325,19 +338,19 @@ public sealed class ProbeEngine : IDisposable
             if ((events & (Libc.EPOLLERR | Libc.EPOLLHUP)) != 0)
             {
                 Libc.getsockopt(slot.Fd, Libc.SOL_SOCKET, Libc.SO_ERROR, out int error);
-                Finish(index, slot, CheckResult.Failed(ConnectFailed(probe, error == 0 ? Libc.ECONNRESET : error), Probe.Since(slot.Start)), done, rst: false);
+                Finish(index, slot, CheckResult.Failed(ConnectFailed(probe, error == 0 ? Libc.ECONNRESET : error), _now - slot.Start), done, rst: false);
                 return;
             }
             if ((events & Libc.EPOLLOUT) == 0) return;
             if (probe.Http is null)
             {
-                var took = Probe.Since(slot.Start);
-                Finish(index, slot, CheckResult.Ok($"connected to {probe.Target} in {Probe.Ms(took)}", took), done, rst: true);
+                var took = _now - slot.Start;
+                Finish(index, slot, CheckResult.After(CheckStatus.Success, probe.Connected, took), done, rst: true);
                 return;
             }
             slot.State = ProbeState.Sending;
             slot.Reader ??= new HttpResponseReader();
-            slot.Reader.Begin(probe.Http, slot.Start);
+            slot.Reader.Begin(probe.Http);
         }
         if (slot.State == ProbeState.Sending)
         {
@@ -347,7 +360,7 @@ public sealed class ProbeEngine : IDisposable
             {
                 var errno = Errno.Last;
                 if (errno == Libc.EAGAIN) return; // the next EPOLLOUT edge continues
-                Finish(index, slot, CheckResult.Failed($"sending the HTTP request to {probe.Target} failed: {Errno.Describe(errno)}", Probe.Since(slot.Start)), done, rst: true);
+                Finish(index, slot, CheckResult.Failed($"sending the HTTP request to {probe.Target} failed: {Errno.Describe(errno)}", _now - slot.Start), done, rst: true);
                 return;
             }
             slot.Sent += (int)n;
@@ -364,7 +377,7 @@ public sealed class ProbeEngine : IDisposable
             var n = Libc.recv(slot.Fd, reader.Free.Span, 0);
             if (n > 0)
             {
-                if (reader.Received((int)n) is { } verdict)
+                if (reader.Received((int)n, _now - slot.Start) is { } verdict)
                 {
                     Finish(index, slot, verdict, done, rst: true);
                     return;
@@ -373,13 +386,13 @@ public sealed class ProbeEngine : IDisposable
             }
             if (n == 0)
             {
-                Finish(index, slot, reader.Closed(), done, rst: false);
+                Finish(index, slot, reader.Closed(_now - slot.Start), done, rst: false);
                 return;
             }
             var errno = Errno.Last;
             if (errno == Libc.EAGAIN) return;
             if (errno == Libc.EINTR) continue;
-            Finish(index, slot, CheckResult.Failed($"reading the HTTP response from {probe.Target} failed: {Errno.Describe(errno)}", Probe.Since(slot.Start)), done, rst: false);
+            Finish(index, slot, CheckResult.Failed($"reading the HTTP response from {probe.Target} failed: {Errno.Describe(errno)}", _now - slot.Start), done, rst: false);
             return;
         }
     }
@@ -436,11 +449,11 @@ public sealed class ProbeEngine : IDisposable
         public RealServerKey Key;
         public NativeProbe Probe = null!;
         public TimeSpan Late;
-        public long Start;
+        public TimeSpan Start;
         public int Sent;
         public HttpResponseReader? Reader;
 
-        public void Begin(int fd, RealServerKey key, NativeProbe probe, TimeSpan late, long start)
+        public void Begin(int fd, RealServerKey key, NativeProbe probe, TimeSpan late, TimeSpan start)
         {
             Generation++;
             State = ProbeState.Connecting;

@@ -10,14 +10,15 @@ namespace Appliance.Health.Engine;
 /// </summary>
 public sealed class ProbeRunner : IDisposable
 {
-    private readonly ProbeEngine _engine = new();
     private readonly IClock _clock = new MonotonicClock();
+    private readonly ProbeEngine _engine;
     private readonly ConcurrentQueue<Request> _inbox = new();
     private readonly Thread _thread;
     private volatile bool _stopping;
 
     public ProbeRunner()
     {
+        _engine = new ProbeEngine(_clock);
         _thread = new Thread(Run) { IsBackground = true, Name = "probe-runner" };
         _thread.Start();
     }
@@ -58,7 +59,7 @@ public sealed class ProbeRunner : IDisposable
             if (_engine.NextDeadline is { } at)
                 timeout = (int)Math.Clamp(Math.Ceiling((at - _clock.Now).TotalMilliseconds), 0, int.MaxValue);
             if (done.Count == 0) _engine.Wait(timeout, done, out _);
-            _engine.Expire(_clock.Now, done);
+            _engine.Expire(_engine.Now, done);
             foreach (var c in done)
                 if (pending.Remove((int)c.Key.Service.Fwmark, out var request))
                     request.Done.TrySetResult(c.Result);
