@@ -131,6 +131,11 @@ hwm_kb() { # PID...: the sum of their VmHWM
   k=0; for p in "$@"; do k=$((k + $(awk '/^VmHWM:/ {print $2}' "/proc/$p/status"))); done; echo $k
 }
 idle() { awk '/^cpu / {print $5 + $6}' /proc/stat; }
+thread_ticks() { # PID: "name ticks" per thread (utime + stime; comm may hold spaces, so cut after the ')')
+  for t in /proc/"$1"/task/*; do
+    printf '%s %s\n' "$(tr ' ' '_' < "$t/comm")" "$(sed 's/.*) //' "$t/stat" | cut -d' ' -f12,13 | awk '{print $1 + $2}')"
+  done 2>/dev/null
+}
 in_table() { # N LIMIT_S
   _end=$(( $(date +%s) + $2 ))
   until [ "$(in_table)" -eq "$1" ]; do [ "$(date +%s)" -lt "$_end" ] || return 1; sleep 1; done
@@ -177,7 +182,12 @@ run_appliance() { # N
   pid=$!
   # Servers start up (no alpha): the first reconcile puts all N in; checks then decide.
   wait_for "grep -q 'ipvs: .* applied' /tmp/a.log" 120 "the appliance never reconciled IPVS: $(head -c 400 /tmp/a.log | tr '\n' ' ')"
+  thread_ticks "$pid" > /tmp/threads0
   measure "appliance" "$1" /tmp/a.log " is DOWN" "$pid"
+  thread_ticks "$pid" > /tmp/threads1
+  # Where the daemon's CPU went in (about) the same window, by thread: "health" is the checker
+  # (the part comparable to keepalived's checker child), the rest is VRRP, IPVS, the guard ...
+  echo "HB-THREADS appliance n=$1 $(awk 'NR == FNR {t0[$1] += $2; next} {t1[$1] += $2} END {for (n in t1) if (t1[n] - t0[n] > 0) printf "%s=%d ", n, t1[n] - t0[n]}' /tmp/threads0 /tmp/threads1)(ticks of 10 ms over warm-up and measurement)"
   kill -TERM "$pid"
   wait_for "! kill -0 $pid 2>/dev/null" 30 "the appliance did not stop"
   lab_ns dir ipvsadm -C
