@@ -1,14 +1,17 @@
 # Benchmark (issue 7, docs/benchmarks.md "Health checks in the lab"): keepalived 2.2.7 against
 # the appliance in the same guest (TCG, one vCPU), one after the other, on the same set: N real
-# servers (10.1.0.1.., one busybox httpd in namespace farm serving every address), one IPVS NAT
+# servers (10.1.0.1.., one small epoll server in namespace farm listening on every address:
+# tests/Appliance.Tests/Health/bench/httpd.c, built static into tests/lab/cache by
+# `make bench-health`; it answers after the request head and closes), one IPVS NAT
 # service 192.0.2.100:80 in namespace dir, HTTP_GET /, delay_loop 1, connect_timeout 3, retry 1,
 # delay_before_retry 1. Per run, after WARM s, over MEASURE s: checks completed per second
 # (connections the farm accepted: TcpPassiveOpens of its namespace, product-neutral), CPU of the
 # product's processes (utime + stime from /proc), CPU per check, peak RSS (VmHWM), healthy
 # servers removed from IPVS (every server is healthy: each removal is wrong), real servers in
-# the table at the end, and the guest's idle share. A third run per size is `appliance health
-# bench` (the checker alone) for the lateness of check starts. Not in `make test`:
-# `make bench-health`.
+# the table at the end, the guest's idle share and the farm's own CPU. A third run per size is
+# `appliance health bench` (the checker alone) for the lateness of check starts; a fourth, the
+# same HTTP check from C, blocking, back to back (floor.c): the kernel's cost of one check in this
+# guest, which no checker goes below. Not in `make test`: `make bench-health`.
 #@ timeout 1500
 #@ daemon off
 #@ default no
@@ -49,10 +52,14 @@ setup() {
   max=0; for n in $SIZES; do [ "$n" -le "$max" ] || max=$n; done
   addresses "$max" | awk '{print "addr add " $1 "/32 dev lo"}' > /tmp/farm.batch
   $IP -n farm -batch /tmp/farm.batch
-  # index.html for the daemons' "/" checks; health for `appliance health bench` (it asks for /health).
-  mkdir -p /tmp/www; echo ok > /tmp/www/index.html; echo ok > /tmp/www/health
-  $IP netns exec farm busybox httpd -f -p 80 -h /tmp/www &
-  wait_for "lab_ns dir wget -q -O - http://$(addresses "$max" | tail -1)/ | grep -q ok" 20 "the farm does not answer on its last address"
+  # busybox httpd forks a child per request (about 11 ms of this guest's CPU each): it cannot
+  # serve 1,000 checks a second, and both products then time out and remove healthy servers.
+  # The epoll server answers any path with 200 and "OK".
+  [ -x /lab/cache/health-httpd ] || lab_fail "no /lab/cache/health-httpd: run make bench-health (it builds it), not lab.sh alone"
+  $IP netns exec farm /lab/cache/health-httpd 10.1.0.1 "$max" 80 1 > /tmp/farm.log 2>&1 &
+  FARM_PID=$!
+  wait_for "grep -q listening /tmp/farm.log" 60 "the farm did not start: $(cat /tmp/farm.log)"
+  wait_for "lab_ns dir wget -q -O - http://$(addresses "$max" | tail -1)/ | grep -q OK" 20 "the farm does not answer on its last address"
 }
 
 appliance_config() { # N
@@ -146,15 +153,15 @@ in_table() { lab_ns dir ipvsadm -Ln | grep -c ' 10\.1\.[0-9]*\.[0-9]*:80 '; }
 measure() {
   product=$1 n=$2 log=$3 pattern=$4; shift 4
   sleep "$WARM"
-  o0=$(passive_opens); c0=$(ticks "$@"); i0=$(idle); r0=$(grep -c "$pattern" "$log" || true); read u0 _ < /proc/uptime
+  o0=$(passive_opens); c0=$(ticks "$@"); f0=$(ticks "$FARM_PID"); i0=$(idle); r0=$(grep -c "$pattern" "$log" || true); read u0 _ < /proc/uptime
   sleep "$MEASURE"
-  o1=$(passive_opens); c1=$(ticks "$@"); i1=$(idle); r1=$(grep -c "$pattern" "$log" || true); read u1 _ < /proc/uptime
+  o1=$(passive_opens); c1=$(ticks "$@"); f1=$(ticks "$FARM_PID"); i1=$(idle); r1=$(grep -c "$pattern" "$log" || true); read u1 _ < /proc/uptime
   hwm=$(hwm_kb "$@"); left=$(in_table)
-  awk -v p="$product" -v n="$n" -v o=$((o1 - o0)) -v c=$((c1 - c0)) -v i=$((i1 - i0)) -v r=$((r1 - r0)) \
+  awk -v p="$product" -v n="$n" -v o=$((o1 - o0)) -v c=$((c1 - c0)) -v f=$((f1 - f0)) -v i=$((i1 - i0)) -v r=$((r1 - r0)) \
       -v u0="$u0" -v u1="$u1" -v hwm="$hwm" -v left="$left" 'BEGIN {
     el = u1 - u0
-    printf "HB-RESULT %s n=%d seconds=%.1f checks_per_s=%.1f due_per_s=%d cpu_pct=%.1f us_cpu_per_check=%.0f peak_rss_mb=%.1f wrong_removals=%d removals_per_min=%.1f in_table_end=%d guest_idle_pct=%.1f\n",
-      p, n, el, o / el, n, c / el, (o > 0 ? c * 10000 / o : 0), hwm / 1024, r, r * 60 / el, left, i / el
+    printf "HB-RESULT %s n=%d seconds=%.1f checks_per_s=%.1f due_per_s=%d cpu_pct=%.1f us_cpu_per_check=%.0f peak_rss_mb=%.1f wrong_removals=%d removals_per_min=%.1f in_table_end=%d guest_idle_pct=%.1f farm_cpu_pct=%.1f\n",
+      p, n, el, o / el, n, c / el, (o > 0 ? c * 10000 / o : 0), hwm / 1024, r, r * 60 / el, left, i / el, f / el
   }'
 }
 
@@ -193,6 +200,11 @@ run_appliance() { # N
   lab_ns dir ipvsadm -C
 }
 
+run_floor() { # N: blocking HTTP checks from C, back to back, 10 rounds over N servers
+  [ -x /lab/cache/health-floor ] || lab_fail "no /lab/cache/health-floor: run make bench-health"
+  lab_ns dir /lab/cache/health-floor 10.1.0.1 "$1" 80 10 | sed 's/^/HB-FLOOR n='"$1"' /'
+}
+
 run_checker_alone() { # N: the appliance's checker without IPVS, for the lateness of check starts
   lab_ns dir "$BIN" health bench --servers "$1" --from 10.1.0.1 --port 80 --kind http --delay-loop 1 --connect-timeout 3 --warm "$WARM" --seconds "$MEASURE" | sed 's/^/HB-BENCH n='"$1"' /'
 }
@@ -204,5 +216,6 @@ scenario_main() {
     run_keepalived "$n"
     run_appliance "$n"
     run_checker_alone "$n"
+    run_floor "$n"
   done
 }
