@@ -166,6 +166,8 @@ public sealed class HealthMonitor
             }
             catch (Exception e)
             {
+                // A bug, not a server's failure: say so loudly; the servers keep their last state.
+                _log.Error("health", $"the health checker stopped on an unexpected error: {e}");
                 finished.SetException(e);
             }
         }) { IsBackground = true, Name = "health" };
