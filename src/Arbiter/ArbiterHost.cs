@@ -34,8 +34,8 @@ public sealed class ArbiterHost : IDisposable
         _guard = guard;
         _endpoint = endpoint;
         _log = log;
-        _linkThread = endpoint is null ? null : new Thread(() => endpoint.Run(clock, _linkStop.Token, linkTurn)) { Name = "peerlink", IsBackground = true };
-        _guardThread = new Thread(() => guard.Run(_guardStop.Token, guardTurn)) { Name = "arbiter", IsBackground = true };
+        _linkThread = endpoint is null ? null : new Thread(() => { OsThreadName.FromManaged(); endpoint.Run(clock, _linkStop.Token, linkTurn); }) { Name = "peerlink", IsBackground = true };
+        _guardThread = new Thread(() => { OsThreadName.FromManaged(); guard.Run(_guardStop.Token, guardTurn); }) { Name = "arbiter", IsBackground = true };
         _linkThread?.Start();
         _guardThread.Start();
     }

@@ -159,6 +159,7 @@ public sealed class HealthMonitor
         var finished = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var thread = new Thread(() =>
         {
+            OsThreadName.FromManaged();
             try
             {
                 Loop(model, stopping);

@@ -35,7 +35,7 @@ public sealed class VrrpHost : IDisposable
         _loopTurn = loopTurn;
         _authority = authority;
         _preemptionGated = preemptionGated;
-        _thread = new Thread(() => Run(instances, groupFailover, log, clock)) { Name = "vrrp-loop", IsBackground = true };
+        _thread = new Thread(() => { OsThreadName.FromManaged(); Run(instances, groupFailover, log, clock); }) { Name = "vrrp-loop", IsBackground = true };
         _thread.Start();
     }
 
