@@ -341,7 +341,8 @@ public sealed class HealthMonitor
         if (_servers.TryGetValue(key, out var server) && server.Probe is { } probe)
         {
             var waiting = NextDue() is { } due && due <= now;
-            _governor.OnCompleted(result, probe.Settings.ConnectTimeout, waiting, now);
+            _governor.OnCompleted(result, probe.Settings.ConnectTimeout, waiting, server.Usual, now);
+            if (result.Succeeded) server.Usual = InFlightGovernor.Usual(server.Usual, result.Duration);
             _options.OnProbeFinished?.Invoke(key, server.Started, now, result);
         }
         if (_log.IsEnabled(LogLevel.Debug))
@@ -437,6 +438,8 @@ public sealed class HealthMonitor
         public TimeSpan? Due { get; set; }
         public ServerProbe? Probe { get; set; }
         public TimeSpan Started { get; set; }
+        /// <summary>Its usual answer time (a moving average of successes), for the governor.</summary>
+        public TimeSpan? Usual { get; set; }
     }
 
     /// <summary>How a server is probed, built once per configuration of its check.</summary>
