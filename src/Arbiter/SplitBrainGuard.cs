@@ -43,6 +43,8 @@ public sealed class SplitBrainGuard : ITakeoverAuthority, IDisposable
 {
     private const string Component = "arbiter";
     private readonly GuardOptions _options;
+    private readonly CarrierSensor _heartbeatCarrier;
+    private readonly CarrierSensor _publicCarrier;
     private readonly Lock _attachLock = new();
     private VrrpService? _vrrp;
     private RtnetlinkAddressClient? _addresses;
@@ -66,6 +68,8 @@ public sealed class SplitBrainGuard : ITakeoverAuthority, IDisposable
     {
         _frontPanel = frontPanel;
         _options = options;
+        _heartbeatCarrier = new CarrierSensor(options.HeartbeatInterface);
+        _publicCarrier = new CarrierSensor(options.PublicInterface);
         _peerLink = peerLink;
         _log = log;
         _clock = clock;
@@ -126,6 +130,8 @@ public sealed class SplitBrainGuard : ITakeoverAuthority, IDisposable
     {
         _probe?.Dispose();
         _addresses?.Dispose();
+        _heartbeatCarrier.Dispose();
+        _publicCarrier.Dispose();
     }
 
     /// <summary>After the VRRP service stopped (VIPs released, priority 0 sent): say STOPPING on the serial link and wait for the acknowledgement, bounded.</summary>
@@ -148,8 +154,8 @@ public sealed class SplitBrainGuard : ITakeoverAuthority, IDisposable
         var own = state switch { VrrpState.Master => OwnRole.Master, VrrpState.Fault => OwnRole.Fault, _ => OwnRole.Backup };
         var vrrp = own != OwnRole.Master && machine.TakeoverPending ? VrrpEvidence.AdvertsStale
             : own == OwnRole.Master ? VrrpEvidence.AdvertsStale : VrrpEvidence.AdvertsFresh;
-        bool hbUp = NetworkInterfaces.Carrier(_options.HeartbeatInterface);
-        bool pubUp = NetworkInterfaces.Carrier(_options.PublicInterface);
+        bool hbUp = _heartbeatCarrier.Read();
+        bool pubUp = _publicCarrier.Read();
 
         var serial = SerialEvidence.NotConfigured;
         var report = PeerReport.Unknown;

@@ -32,6 +32,15 @@ public static unsafe partial class Libc
     [LibraryImport(Name, SetLastError = true)]
     public static partial int close(int fd);
 
+    [LibraryImport(Name, SetLastError = true)]
+    public static partial nint pread(int fd, void* buf, nuint count, long offset);
+
+    /// <summary>pread(2) at <paramref name="offset"/>; on a sysfs attribute, offset 0 reads it afresh.</summary>
+    public static nint pread(int fd, Span<byte> buf, long offset)
+    {
+        fixed (byte* b = buf) return pread(fd, b, (nuint)buf.Length, offset);
+    }
+
     public static nint read(int fd, Span<byte> buf)
     {
         fixed (byte* b = buf) return read(fd, b, (nuint)buf.Length);

@@ -34,6 +34,9 @@ public sealed class VrrpService : IDisposable
     private readonly ManualResetEventSlim _wake = new(false);
     private readonly Func<VrrpInstanceConfig, IPAddress> _localAddress;
     private readonly string _heartbeatInterface;
+    private readonly CarrierSensor _heartbeatCarrier;
+    /// <summary>The public NICs and track_interface NICs of every instance, each once.</summary>
+    private readonly CarrierSensor[] _trackedCarriers;
     private bool? _heartbeatUp;
     private bool? _publicUp;
     private TimeSpan _nextLinkPoll;
@@ -79,6 +82,15 @@ public sealed class VrrpService : IDisposable
             Machine = new VrrpMachine(c, localAddress(c)),
             PublicIndex = NetworkInterfaces.Index(c.PublicInterface),
         }).ToArray();
+        _heartbeatCarrier = new CarrierSensor(_heartbeatInterface);
+        var tracked = new List<string>();
+        foreach (var m in _members)
+        {
+            foreach (var name in m.Machine.Config.TrackInterfaces) if (!tracked.Contains(name)) tracked.Add(name);
+            if (!tracked.Contains(m.Machine.Config.PublicInterface)) tracked.Add(m.Machine.Config.PublicInterface);
+        }
+        _trackedCarriers = new CarrierSensor[tracked.Count];
+        for (int i = 0; i < tracked.Count; i++) _trackedCarriers[i] = new CarrierSensor(tracked[i]);
         // group_failover (default yes): one sync group of every instance; otherwise a group per instance.
         // Plain loops, not LINQ over int: LINQ over value types costs NativeAOT megabytes (docs/benchmarks.md, Binary size).
         int[][] groups;
@@ -377,19 +389,20 @@ public sealed class VrrpService : IDisposable
         }
     }
 
-    // Carrier from sysfs every 20 ms. TODO: subscribe to RTMGRP_LINK instead of polling.
+    // Carrier from sysfs every 20 ms, one pread per NIC (CarrierSensor says why not RTMGRP_LINK).
     private void PollLinks(TimeSpan now)
     {
         _nextLinkPoll = now + LinkPollInterval;
-        bool hb = NetworkInterfaces.Carrier(_heartbeatInterface);
+        bool hb = _heartbeatCarrier.Read();
         if (hb != _heartbeatUp)
         {
             if (_heartbeatUp is not null) _log.Notice(Component, $"heartbeat link {_heartbeatInterface} carrier {(hb ? "up" : "down (the peer may be dead; not a fault)")}");
             _heartbeatUp = hb;
             Execute(HandleAll(new VrrpEvent.HeartbeatCarrierChanged(hb), now));
         }
-        var tracked = _members.SelectMany(m => m.Machine.Config.TrackInterfaces.Append(m.Machine.Config.PublicInterface)).Distinct();
-        bool pub = tracked.All(NetworkInterfaces.Carrier);
+        bool pub = true;
+        foreach (var sensor in _trackedCarriers)
+            if (!sensor.Read()) { pub = false; break; }
         if (pub != _publicUp)
         {
             if (_publicUp is not null || !pub) _log.Notice(Component, $"tracked public interfaces {(pub ? "up" : "down: FAULT")}");
@@ -477,6 +490,8 @@ public sealed class VrrpService : IDisposable
     {
         foreach (var t in _transports.Values) t.Dispose();
         foreach (var a in _announcers.Values) a.Dispose();
+        _heartbeatCarrier.Dispose();
+        foreach (var c in _trackedCarriers) c.Dispose();
         _wake.Dispose();
     }
 }
