@@ -25,7 +25,7 @@ public interface IStatusContributor
 public sealed record StatusSection(string Title, IReadOnlyList<string> Lines);
 
 /// <summary>What the configuration did since start: the file, reloads accepted and refused.</summary>
-public sealed record ConfigStatus(string Path, int Reloads, int Rejected, string? LastRejection);
+public sealed record ConfigStatus(string Path, int Reloads, int Rejected, string? LastRejection, IReadOnlyList<string>? RestartNeededFor = null);
 
 /// <summary>The VRRP instances, or why there are none to show.</summary>
 public sealed record VrrpView(IReadOnlyList<VrrpInstanceSnapshot>? Instances, string? Problem);
@@ -123,6 +123,8 @@ public static class StatusFormatter
         sb.Append($"config: {c.Path}; {c.Reloads} reload(s) accepted, {c.Rejected} rejected");
         if (c.LastRejection is not null) sb.Append($"; last rejection: {c.LastRejection}");
         sb.Append('\n');
+        if (c.RestartNeededFor is { Count: > 0 } pending)
+            sb.Append($"  changed in the file, applied only after a restart: {string.Join("; ", pending)}\n");
         sb.Append($"control: {s.Control}\n");
         return sb.ToString();
     }

@@ -76,6 +76,9 @@ public sealed class ApplianceDaemon : ILoopHandler
         return StartResult.Started;
     }
 
+    /// <summary>The configuration the daemon started with: what VRRP, the arbiter and the watchdog run on.</summary>
+    private ApplianceConfig? _startedWith;
+
     public void Handle(LoopEvent e, TimeSpan now)
     {
         switch (e)
@@ -135,13 +138,19 @@ public sealed class ApplianceDaemon : ILoopHandler
             return;
         }
         Reloads++;
+        RestartNeededFor = RestartOnlyChanges.Between(_startedWith!, done.Result.Config);
         Apply(done.Result.Config, () =>
         {
             _log.Info(Component, $"reloaded configuration from {done.Path}");
             LogSummary(done.Result.Config);
             LogWarnings(done.Result);
+            if (RestartNeededFor.Count > 0)
+                _log.Warning(Component, $"not applied until the daemon restarts (the running values stay): {string.Join("; ", RestartNeededFor)}");
         });
     }
+
+    /// <summary>Sections and keys of the current file that differ from what the daemon started with and only a restart applies (<see cref="RestartOnlyChanges"/>).</summary>
+    public IReadOnlyList<string> RestartNeededFor { get; private set; } = [];
 
     /// <summary>
     /// Makes <paramref name="config"/> current. The announcement is logged before the file's
@@ -150,6 +159,7 @@ public sealed class ApplianceDaemon : ILoopHandler
     /// </summary>
     private void Apply(ApplianceConfig config, Action announce)
     {
+        _startedWith ??= config;
         Config = config;
         // Secrets print as "(secret)"; scrubbing their text too catches one pasted into a wrong key.
         foreach (var secret in Secrets(config))

@@ -95,7 +95,7 @@ public sealed class ControlPart(EventLoop loop, IpvsPart ipvs, DirectorStatePart
             try { sections.Add(new StatusSection(c.Section, c.StatusLines(now))); }
             catch (Exception ex) when (ex is not OutOfMemoryException) { sections.Add(new StatusSection(c.Section, [$"unavailable: {ex.Message}"])); }
         }
-        var config = new ConfigStatus(_config?.SourceFile ?? "(none)", _daemon?.Reloads ?? 0, _daemon?.RejectedReloads ?? 0, _daemon?.LastRejection);
+        var config = new ConfigStatus(_config?.SourceFile ?? "(none)", _daemon?.Reloads ?? 0, _daemon?.RejectedReloads ?? 0, _daemon?.LastRejection, _daemon?.RestartNeededFor);
         return new Capture(_config?.Global.NodeName ?? "director", _config?.Global.NodeId ?? 0, director.Role, now, now - (_started ?? now),
             QueryVrrp(), sections, ipvs.Status(), QueryHealth(ipvs.QueryHealth()), ReadSync(director.Sync, director.Role, director.SyncRetryPending),
             watchdog.Status(now), config, _server?.Counters.ToString() ?? "not serving");

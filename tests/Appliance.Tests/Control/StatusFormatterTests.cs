@@ -35,7 +35,7 @@ public sealed class StatusFormatterTests
         health ?? new HealthView(Report(1), null),
         sync ?? new SyncView(false, DirectorRole.Master, false, null),
         watchdog ?? new WatchdogPartStatus(false, null, null, 0, 0, 0, "disabled in [watchdog]", []),
-        new ConfigStatus("/boot/appliance.ini", 2, 1, "/boot/appliance.ini:12: priority: 0 is out of range 1-254"),
+        new ConfigStatus("/boot/appliance.ini", 2, 1, "/boot/appliance.ini:12: priority: 0 is out of range 1-254", ["[vrrp_instance VI_1] priority", "[serial_heartbeat]"]),
         "3 connections, 3 answered, 0 bad requests, 0 refused busy, 0 timed out, 0 failed");
 
     [Fact]
@@ -59,6 +59,7 @@ public sealed class StatusFormatterTests
             "sync: disabled ([sync] enabled = no)",
             "watchdog: disabled in [watchdog]",
             "config: /boot/appliance.ini; 2 reload(s) accepted, 1 rejected; last rejection: /boot/appliance.ini:12: priority: 0 is out of range 1-254",
+            "  changed in the file, applied only after a restart: [vrrp_instance VI_1] priority; [serial_heartbeat]",
             "control: 3 connections, 3 answered, 0 bad requests, 0 refused busy, 0 timed out, 0 failed",
         };
         Assert.Equal(string.Join('\n', expected) + "\n", text);

@@ -115,6 +115,23 @@ public class ApplianceDaemonTests : IDisposable
     }
 
     [Fact]
+    public void A_reload_names_what_only_a_restart_applies_and_forgets_it_when_the_file_goes_back()
+    {
+        var daemon = NewDaemon();
+        daemon.Start();
+        File.WriteAllText(_path, Factory.Replace("priority = 150", "priority = 120"));
+        _loop.Post(new ReloadRequested("SIGHUP"));
+        TurnUntil(daemon, () => daemon.Reloads == 1, "the reload to be applied");
+        Assert.Equal(["[vrrp_instance VI_1] priority"], daemon.RestartNeededFor);
+        Assert.Contains("not applied until the daemon restarts (the running values stay): [vrrp_instance VI_1] priority", Lines(LogLevel.Warning));
+
+        File.Copy(Repo.FactoryIni, _path, overwrite: true);
+        _loop.Post(new ReloadRequested("SIGHUP"));
+        TurnUntil(daemon, () => daemon.Reloads == 2, "the second reload to be applied");
+        Assert.Empty(daemon.RestartNeededFor); // compared with what the daemon started with, not with the previous reload
+    }
+
+    [Fact]
     public void The_boot_line_is_logged_even_when_the_file_asks_for_warnings_only()
     {
         File.WriteAllText(_path, Factory.Replace("log_level = info", "log_level = warning"));
