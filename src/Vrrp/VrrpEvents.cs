@@ -82,6 +82,13 @@ public abstract record VrrpAction
     /// <summary>Gratuitous ARP / unsolicited neighbour advertisements for the VIPs (RFC 5798 §6.4.2 bullet 3).</summary>
     public sealed record AnnounceVips : VrrpAction;
 
+    /// <summary>
+    /// Announce the VIPs again while staying MASTER: another router advertised as master (a healed
+    /// split brain, a false Master_Down on a starved peer) and may have pointed the hosts' ARP and
+    /// neighbour caches at its MAC (keepalived's garp_lower_prio_repeat, on by default here).
+    /// </summary>
+    public sealed record ReannounceVips(string Reason) : VrrpAction;
+
     public sealed record SetTimer(VrrpTimer Timer, TimeSpan At) : VrrpAction;
 
     public sealed record CancelTimer(VrrpTimer Timer) : VrrpAction;

@@ -206,6 +206,8 @@ public sealed class VrrpMachine
             return;
         }
         SendAdvertNow(now);
+        // The sender believed it was master: it may have announced the VIPs with its own MAC.
+        _actions.Add(new VrrpAction.ReannounceVips($"advert from {source} with priority {advert.Priority} while MASTER (local {Priority})"));
     }
 
     private void OnTimer(VrrpTimer timer, TimeSpan now)

@@ -411,6 +411,19 @@ public sealed class VrrpService : IDisposable
         }
     }
 
+    /// <summary>Gratuitous ARPs / NAs now, garp_master_repeat in all, and again after garp_master_delay; a newer start supersedes the pending ones.</summary>
+    private void StartAnnouncing(int i)
+    {
+        var m = _members[i];
+        var c = m.Machine.Config;
+        m.AnnounceGeneration++;
+        Announce(i);
+        if (c.GarpMasterRepeat > 1)
+            _announcements.Add((_clock.Now + TimeSpan.FromMilliseconds(Math.Max(c.GarpIntervalMilliseconds, 1)), i, m.AnnounceGeneration, c.GarpMasterRepeat - 1));
+        if (c.GarpMasterDelaySeconds > 0)
+            _announcements.Add((_clock.Now + TimeSpan.FromSeconds(c.GarpMasterDelaySeconds), i, m.AnnounceGeneration, Math.Max(1, c.GarpMasterRepeat)));
+    }
+
     private void Execute(IReadOnlyList<(int Member, VrrpAction Action)> actions)
     {
         foreach (var (i, action) in actions)
@@ -430,12 +443,11 @@ public sealed class VrrpService : IDisposable
                         new VipManager(_addresses).Remove(m.PublicIndex, c.VirtualAddresses);
                         break;
                     case VrrpAction.AnnounceVips:
-                        m.AnnounceGeneration++;
-                        Announce(i);
-                        if (c.GarpMasterRepeat > 1)
-                            _announcements.Add((_clock.Now + TimeSpan.FromMilliseconds(Math.Max(c.GarpIntervalMilliseconds, 1)), i, m.AnnounceGeneration, c.GarpMasterRepeat - 1));
-                        if (c.GarpMasterDelaySeconds > 0)
-                            _announcements.Add((_clock.Now + TimeSpan.FromSeconds(c.GarpMasterDelaySeconds), i, m.AnnounceGeneration, Math.Max(1, c.GarpMasterRepeat)));
+                        StartAnnouncing(i);
+                        break;
+                    case VrrpAction.ReannounceVips r:
+                        _log.Notice(Component, $"{c.Name}: announcing the VIPs again: {r.Reason}");
+                        StartAnnouncing(i);
                         break;
                     case VrrpAction.SetTimer t: _timers[(i, t.Timer)] = t.At; break;
                     case VrrpAction.CancelTimer t: _timers.Remove((i, t.Timer)); break;

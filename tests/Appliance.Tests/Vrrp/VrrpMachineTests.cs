@@ -323,21 +323,23 @@ public class VrrpMachineTests
     }
 
     [Fact]
-    public void M4_EqualPriorityFromLowerAddress_StaysAndAdvertisesAtOnce()
+    public void M4_EqualPriorityFromLowerAddress_StaysAdvertisesAtOnceAndAnnouncesAgain()
     {
         var m = Master();
         var actions = m.Handle(Rx(100, Lower), Ms(4000));
         Assert.Equal(VrrpState.Master, m.State);
-        Assert.Equal([new A.SendAdvert(100), new A.SetTimer(VrrpTimer.Advertisement, Ms(5000))], actions);
+        Assert.Equal([new A.SendAdvert(100), new A.SetTimer(VrrpTimer.Advertisement, Ms(5000)),
+            new A.ReannounceVips($"advert from {Lower} with priority 100 while MASTER (local 100)")], actions);
     }
 
     [Fact]
-    public void M5_LowerPriority_Rfc9568_DiscardsAndAdvertisesAtOnce()
+    public void M5_LowerPriority_Rfc9568_DiscardsAdvertisesAtOnceAndAnnouncesAgain()
     {
         var m = Master();
         var actions = m.Handle(Rx(50, Higher), Ms(4000));
         Assert.Equal(VrrpState.Master, m.State);
-        Assert.Equal([new A.SendAdvert(100), new A.SetTimer(VrrpTimer.Advertisement, Ms(5000))], actions);
+        Assert.Equal([new A.SendAdvert(100), new A.SetTimer(VrrpTimer.Advertisement, Ms(5000)),
+            new A.ReannounceVips($"advert from {Higher} with priority 50 while MASTER (local 100)")], actions);
     }
 
     [Fact]

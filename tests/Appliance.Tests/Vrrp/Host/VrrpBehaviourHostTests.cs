@@ -47,6 +47,30 @@ public class VrrpBehaviourHostTests
     }
 
     [Fact]
+    public void FrozenMaster_HearsTheLowerBackupThatTookOver_AnnouncesItsVipsAgain_AndStays()
+    {
+        // A master the host starved (here: SIGSTOP) misses its adverts; keepalived takes over and
+        // announces the VIP with its MAC. When the master runs again it is still MASTER, hears the
+        // lower-priority adverts (M5) and must move the neighbours' caches back to itself.
+        using var lab = new VrrpLab();
+        lab.StartKeepalived('B', 3, 100, "0.1");
+        var a = lab.StartAppliance('A', $"--virtual-router-id 51 --advert-int 0.1 --priority 150 --virtual-ipaddress {VrrpLab.Vip}/24");
+        lab.AssertSoleHolder('A', Within, TimeSpan.FromSeconds(0.5), "appliance (150) is MASTER over keepalived (100)");
+        VrrpLab.Sh("kill", $"-STOP {a.Process.Id}");
+        try
+        {
+            lab.WaitFor(() => lab.Holds('B'), Within, "keepalived takes over from the frozen master");
+        }
+        finally
+        {
+            VrrpLab.Sh("kill", $"-CONT {a.Process.Id}");
+        }
+        lab.WaitFor(() => a.Text.Contains("announcing the VIPs again: advert from 10.10.0.2 with priority 100 while MASTER (local 150)"), Within,
+            "the resumed master announces its VIPs again on keepalived's lower-priority advert");
+        lab.AssertSoleHolder('A', Within, TimeSpan.FromSeconds(0.5), "the higher-priority master stays, keepalived steps back");
+    }
+
+    [Fact]
     public void ProductPath_ApplianceRun_MasterOverKeepalived_GracefulStopHandsOver()
     {
         using var lab = new VrrpLab();
