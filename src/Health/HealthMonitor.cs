@@ -103,6 +103,7 @@ public sealed class HealthMonitor
     private bool _tableDirty;
     private CancellationToken _stopping;
     private long _shortages;
+    private long _waitFailures;
 
     public HealthMonitor(HealthCore core, IClock clock, ILog log, HealthMonitorOptions? options = null, Action<HealthTable>? onTable = null)
     {
@@ -212,7 +213,12 @@ public sealed class HealthMonitor
                         // Round up: a wait truncated to 0 ms would spin until the check is due.
                         timeout = at <= now ? 0 : (int)Math.Min(int.MaxValue, Math.Ceiling((at - now).TotalMilliseconds));
                     if (!engine.Wait(timeout, done, out var errno))
-                        _log.Error("health", $"waiting for the checks' sockets failed: {Interop.Errno.Describe(errno)}");
+                    {
+                        // Should never happen (EBADF, EFAULT: a bug); do not spin or flood the log if it does.
+                        if (_waitFailures++ % 1000 == 0)
+                            _log.Error("health", $"waiting for the checks' sockets failed ({_waitFailures} times so far): {Interop.Errno.Describe(errno)}");
+                        Thread.Sleep(100);
+                    }
                     now = engine.Now;
                     if (wakeAt is { } meant && now - meant > InFlightGovernor.LagBound) _governor.OnLoopLag(now - meant, now);
                     engine.Expire(now, done);
