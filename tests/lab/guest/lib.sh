@@ -21,6 +21,13 @@ LAB_NAMESPACES="dirA dirB rs1 rs2 client"
 LAB_VIP=192.0.2.100
 LAB_RS_GW=198.51.100.1
 
+# lab_ini_off SECTION...: INI sections switched off ("[watchdog]" / "enabled = no" ...), for the
+# appliance configurations the scenarios write (a lab VM has no serial cable, watchdog or console
+# unless the scenario asks for one).
+lab_ini_off() {
+  for _section in "$@"; do printf '\n[%s]\nenabled = no\n' "$_section"; done
+}
+
 # lab_fail MSG: ends the scenario with MSG as the reason.
 lab_fail() {
   echo "LAB: FAIL: $*"

@@ -89,19 +89,8 @@ delay_loop = 1
 connect_timeout = 3
 retry = 1
 delay_before_retry = 1
-
-[sync]
-enabled = no
-
-[serial_heartbeat]
-enabled = no
-
-[watchdog]
-enabled = no
-
-[console]
-enabled = no
 INI
+  lab_ini_off sync serial_heartbeat watchdog console
   addresses "$1" | awk '{printf "\n[real_server r%d]\nvirtual_server = web\naddress = %s\nport = 80\n", NR, $1}'
 }
 

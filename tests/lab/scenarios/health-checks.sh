@@ -94,20 +94,7 @@ port = 80
 inhibit_on_failure = yes
 INI
   done
-  cat >> /tmp/dirA.ini <<INI
-
-[sync]
-enabled = no
-
-[serial_heartbeat]
-enabled = no
-
-[watchdog]
-enabled = no
-
-[console]
-enabled = no
-INI
+  lab_ini_off sync serial_heartbeat watchdog console >> /tmp/dirA.ini
 }
 
 # now: sets NOW to /proc/uptime in hundredths of a second (builtins only: no process).

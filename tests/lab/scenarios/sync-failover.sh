@@ -134,16 +134,8 @@ port = $PORT
 [sync]
 enabled = yes
 $sync
-
-[serial_heartbeat]
-enabled = no
-
-[watchdog]
-enabled = no
-
-[console]
-enabled = no
 INI
+  lab_ini_off serial_heartbeat watchdog console >> "$W/$1d$2.ini"
 }
 
 # sf_netns PAIR NODE: a director's namespace and links. The IPVS timeouts are set with ipvsadm
